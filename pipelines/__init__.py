@@ -1,0 +1,1 @@
+"""loyalty-pipeline: customer-loyalty metrics from CRM, shop and survey exports."""

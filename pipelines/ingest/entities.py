@@ -1,0 +1,193 @@
+"""The export contract (shared/spec/exports.md) as data: entities, their columns and rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["text", "timestamp", "amount", "int", "enum", "code"]
+
+SQL_TYPES: dict[Kind, str] = {
+    "text": "varchar",
+    "timestamp": "timestamptz",
+    "amount": "decimal(18, 2)",
+    "int": "integer",
+    "enum": "varchar",
+    "code": "varchar",
+}
+
+CHANNELS = ("web", "app", "store", "phone", "email", "chat")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical column: its kind and the rule a value must meet to be loaded."""
+
+    name: str
+    kind: Kind = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    low: int | None = None
+    high: int | None = None
+    code_length: int | None = None
+    default: str | None = None
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One export of one source system, with its landing folder and key."""
+
+    name: str
+    system: str
+    folder: str
+    key: str
+    fields: tuple[Field, ...]
+    version: str | None = None
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def duplicate_key(self) -> tuple[str, ...]:
+        """Columns that must be unique inside one file."""
+        return (self.key, self.version) if self.version else (self.key,)
+
+
+def _score(name: str, low: int, high: int) -> Field:
+    return Field(name, "int", low=low, high=high)
+
+
+ENTITIES: dict[str, Entity] = {
+    e.name: e
+    for e in (
+        Entity(
+            name="customers",
+            system="crm",
+            folder="crm/customers",
+            key="customer_id",
+            version="updated_at",
+            fields=(
+                Field("customer_id", required=True),
+                Field("created_at", "timestamp", required=True),
+                Field("updated_at", "timestamp", required=True),
+                Field("country", "code", code_length=2),
+                Field("segment"),
+                Field("preferred_channel", "enum", choices=CHANNELS),
+                Field("status", "enum", choices=("active", "churned")),
+                Field("churned_at", "timestamp"),
+                Field(
+                    "churn_reason",
+                    "enum",
+                    choices=("competitor", "price", "service", "product", "moved", "other"),
+                ),
+            ),
+        ),
+        Entity(
+            name="events",
+            system="crm",
+            folder="crm/events",
+            key="event_id",
+            fields=(
+                Field("event_id", required=True),
+                Field("customer_id", required=True),
+                Field("occurred_at", "timestamp", required=True),
+                Field(
+                    "event_type",
+                    "enum",
+                    required=True,
+                    choices=(
+                        "support_contact",
+                        "complaint",
+                        "referral",
+                        "cancellation",
+                        "reactivation",
+                        "winback_offer",
+                    ),
+                ),
+                Field("channel", "enum", choices=CHANNELS),
+                Field("resolved_at", "timestamp"),
+                Field("handoffs", "int", low=0),
+                Field("referred_customer_id"),
+            ),
+        ),
+        Entity(
+            name="orders",
+            system="shop",
+            folder="shop/orders",
+            key="order_id",
+            fields=(
+                Field("order_id", required=True),
+                Field("customer_id", required=True),
+                Field("ordered_at", "timestamp", required=True),
+                Field("net_amount", "amount", required=True),
+                Field(
+                    "status",
+                    "enum",
+                    choices=("completed", "cancelled", "returned"),
+                    default="completed",
+                ),
+                Field("channel", "enum", choices=("web", "app", "store")),
+                Field("gross_amount", "amount"),
+                Field("discount_amount", "amount"),
+                Field("currency", "code", code_length=3),
+                Field("item_count", "int", low=0),
+            ),
+        ),
+        Entity(
+            name="returns",
+            system="shop",
+            folder="shop/returns",
+            key="return_id",
+            fields=(
+                Field("return_id", required=True),
+                Field("order_id", required=True),
+                Field("returned_at", "timestamp", required=True),
+                Field("amount", "amount", required=True),
+                Field("reason"),
+            ),
+        ),
+        Entity(
+            name="responses",
+            system="survey",
+            folder="survey/responses",
+            key="response_id",
+            fields=(
+                Field("response_id", required=True),
+                Field("responded_at", "timestamp", required=True),
+                Field("customer_id"),
+                Field(
+                    "touchpoint", "enum", choices=("post_purchase", "support", "relationship")
+                ),
+                Field("channel"),
+                _score("nps_score", 0, 10),
+                _score("csat", 1, 5),
+                _score("product_quality", 1, 5),
+                _score("process_quality", 1, 5),
+                _score("personal_service", 1, 5),
+                Field("comment"),
+                Field("language"),
+            ),
+        ),
+    )
+}
+
+LOAD_COLUMNS = ("_file_id bigint not null", "_record bigint not null")
+
+
+def raw_table_ddl(entity: Entity) -> str:
+    """DDL of raw.<entity>: every loaded row of every file, canonical and typed."""
+    columns = [*LOAD_COLUMNS, *(f"{f.name} {f.sql_type}" for f in entity.fields)]
+    return f"create table if not exists raw.{entity.name} ({', '.join(columns)})"
+
+
+def entity_for_folder(folder: str) -> Entity | None:
+    return next((e for e in ENTITIES.values() if e.folder == folder), None)

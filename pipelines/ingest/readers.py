@@ -1,0 +1,221 @@
+"""Readers: one export file -> a temporary table `_batch` of text fields, one row per record."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.errors import LoyaltyError
+from pipelines.ingest.mappings import Mapping
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+PARQUET_SUFFIXES = (".parquet",)
+DELIMITER_CANDIDATES = (",", ";", "\t", "|")
+DUCKDB_ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "cp1252": "latin-1",
+    "windows-1252": "latin-1",
+    "utf-16": "utf-16",
+}
+HEADER_PROBE_BYTES = 1 << 20
+# A control character no export uses: read_csv splits on it, so each line stays whole.
+LINE_DELIMITER = "\x1f"
+
+
+class UnreadableFile(LoyaltyError):
+    """The file as a whole cannot be read; it is quarantined with this message."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What a reader learnt about a file while turning it into `_batch`."""
+
+    file_format: str
+    header: list[str]
+    csv_rejects: str | None = None
+
+
+def file_format(path: Path) -> str | None:
+    """csv, ndjson or parquet from the file name (an optional .gz is looked through)."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    if name.endswith(JSON_SUFFIXES):
+        return "ndjson"
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    return None
+
+
+def open_text(path: Path, encoding: str) -> io.TextIOWrapper:
+    raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+    python_encoding = "utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding
+    return io.TextIOWrapper(raw, encoding=python_encoding, errors="strict", newline="")
+
+
+def head_lines(path: Path, encoding: str, count: int) -> list[str]:
+    """The first `count` lines of a text file, decoded; an unreadable start is an error."""
+    try:
+        with open_text(path, encoding) as handle:
+            text = handle.read(HEADER_PROBE_BYTES)
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        raise UnreadableFile(
+            f"cannot read the start of the file as {encoding} ({exc}); "
+            "set format.encoding in the source mapping"
+        ) from exc
+    return text.splitlines()[:count]
+
+
+def sniff_delimiter(line: str, suffix_hint: str) -> str:
+    if suffix_hint == ".tsv":
+        return "\t"
+    return max(DELIMITER_CANDIDATES, key=line.count)
+
+
+def csv_header(path: Path, mapping: Mapping) -> tuple[list[str], str]:
+    """Header fields and delimiter of a CSV file under `mapping`'s format."""
+    lines = head_lines(path, mapping.encoding, mapping.header_row)
+    if len(lines) < mapping.header_row or not lines[-1].strip():
+        raise UnreadableFile("the file has no header line")
+    line = lines[mapping.header_row - 1]
+    suffix = Path(path.name.removesuffix(".gz")).suffix.lower()
+    delimiter = mapping.delimiter or sniff_delimiter(line, suffix)
+    header = next(csv.reader([line], delimiter=delimiter))
+    return [h.strip() for h in header], delimiter
+
+
+def json_header(path: Path, mapping: Mapping) -> list[str]:
+    """Keys of the first JSON object in an NDJSON file."""
+    for line in head_lines(path, mapping.encoding, 100):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            return list(record)
+    raise UnreadableFile("no line of the file's start is a JSON object")
+
+
+def parquet_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    try:
+        rows = con.execute("select name from parquet_schema(?) where num_children is null", [str(path)]).fetchall()
+    except duckdb.Error as exc:
+        raise UnreadableFile(f"not a readable Parquet file ({first_line(exc)})") from exc
+    return [r[0] for r in rows]
+
+
+def header_for(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, mapping: Mapping) -> list[str]:
+    if fmt == "csv":
+        return csv_header(path, mapping)[0]
+    if fmt == "ndjson":
+        return json_header(path, mapping)
+    return parquet_header(con, path)
+
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, tag: str) -> Batch:
+    header, delimiter = csv_header(path, mapping)
+    encoding = DUCKDB_ENCODINGS.get(mapping.encoding.lower())
+    if encoding is None:
+        raise UnreadableFile(
+            f"encoding {mapping.encoding!r} is not supported; use one of "
+            f"{', '.join(sorted(set(DUCKDB_ENCODINGS)))}"
+        )
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    rejects = f"_csv_rejects_{tag}"
+    fields = ", ".join(f"c{i}" for i in range(len(header)))
+    padded = ", ".join(f"coalesce(c{i}, '')" for i in range(len(header)))
+    con.execute(
+        f"""
+        create or replace temp table _batch as
+        select row_number() over () as _record,
+               concat_ws({sql_literal(delimiter)}, {padded}) as _raw_line,
+               null::varchar as _format_error,
+               {fields}
+        from read_csv({sql_literal(str(path))},
+            header = false, skip = {mapping.header_row + mapping.skip_after_header},
+            columns = {columns}, delim = {sql_literal(delimiter)}, quote = '"', escape = '"',
+            encoding = '{encoding}', compression = 'auto', auto_detect = false,
+            null_padding = false, store_rejects = true,
+            rejects_table = '{rejects}', rejects_scan = '{rejects}_scan')
+        """
+    )
+    return Batch("csv", header, rejects)
+
+
+def stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping) -> Batch:
+    header = json_header(path, mapping)
+    fields = ", ".join(
+        f"case when _ok then json_extract_string(line, {sql_literal('$.' + json.dumps(key))}) end as c{i}"
+        for i, key in enumerate(header)
+    )
+    con.execute(
+        f"""
+        create or replace temp table _batch as
+        with lines as (
+            select line, coalesce(json_valid(line) and json_type(line) = 'OBJECT', false) as _ok
+            from read_csv({sql_literal(str(path))}, header = false, columns = {{'line': 'VARCHAR'}},
+                delim = '{LINE_DELIMITER}', quote = '', escape = '', auto_detect = false,
+                compression = 'auto', encoding = '{DUCKDB_ENCODINGS.get(mapping.encoding.lower(), "utf-8")}')
+            where trim(line) <> ''
+        )
+        select row_number() over () as _record, line as _raw_line,
+               case when not _ok then 'the line is not a complete JSON object (truncated or garbage)' end
+                   as _format_error,
+               {fields}
+        from lines
+        """
+    )
+    return Batch("ndjson", header)
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Batch:
+    header = parquet_header(con, path)
+    fields = ", ".join(f'cast("{h}" as varchar) as c{i}' for i, h in enumerate(header))
+    casts = ", ".join(f"c{i}" for i in range(len(header)))
+    con.execute(
+        f"""
+        create or replace temp table _batch as
+        select row_number() over () as _record,
+               concat_ws(',', {", ".join(f"coalesce(c{i}, '')" for i in range(len(header)))}) as _raw_line,
+               null::varchar as _format_error, {casts}
+        from (select {fields} from read_parquet({sql_literal(str(path))}))
+        """
+    )
+    return Batch("parquet", header)
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, mapping: Mapping, tag: str
+) -> Batch:
+    """Read `path` into the temp table `_batch`; raise UnreadableFile if it cannot be read."""
+    try:
+        if fmt == "csv":
+            return stage_csv(con, path, mapping, tag)
+        if fmt == "ndjson":
+            return stage_ndjson(con, path, mapping)
+        return stage_parquet(con, path)
+    except duckdb.Error as exc:
+        raise UnreadableFile(f"cannot read the file as {fmt}: {first_line(exc)}") from exc
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,177 @@
+"""The SQL model runner: sql/<layer>/<table>.sql -> <layer>.<table>, in dependency order."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipelines.config import SQL_DIR, Settings
+from pipelines.errors import LoyaltyError, ModelError
+
+LAYERS = ("staging", "core", "marts")
+REFERENCE = re.compile(r"\b(staging|core|marts)\.([a-z_][a-z0-9_]*)\b")
+HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Model:
+    """One SQL file: the table it builds, its documentation and what it reads."""
+
+    name: str
+    path: Path
+    sql: str
+    description: str
+    columns: dict[str, str]
+    depends_on: frozenset[str]
+
+
+@dataclass
+class BuildResult:
+    built: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def parse_model(path: Path) -> Model:
+    """Read a model file: a YAML header comment (description, columns), then one SELECT."""
+    text = path.read_text(encoding="utf-8")
+    header = HEADER.match(text)
+    if header is None:
+        raise LoyaltyError(f"{path} must start with a /* ... */ header holding its description")
+    doc = yaml.safe_load(header.group(1)) or {}
+    body = text[header.end() :].strip().rstrip(";")
+    name = f"{path.parent.name}.{path.stem}"
+    refs = {f"{schema}.{table}" for schema, table in REFERENCE.findall(body)} - {name}
+    return Model(
+        name=name,
+        path=path,
+        sql=body,
+        description=" ".join(str(doc.get("description", "")).split()),
+        columns={str(k): " ".join(str(v).split()) for k, v in (doc.get("columns") or {}).items()},
+        depends_on=frozenset(refs),
+    )
+
+
+def discover_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
+    models = {}
+    for layer in LAYERS:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            model = parse_model(path)
+            models[model.name] = model
+    for model in models.values():
+        unknown = model.depends_on - models.keys()
+        if unknown:
+            raise LoyaltyError(f"{model.path} reads {', '.join(sorted(unknown))}, which no model builds")
+    return models
+
+
+def build_order(models: dict[str, Model]) -> list[str]:
+    """Models in an order where every model comes after what it reads."""
+    sorter = TopologicalSorter({name: sorted(m.depends_on) for name, m in sorted(models.items())})
+    return list(sorter.static_order())
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The latest timestamp seen in any loaded source."""
+    row = con.execute((SQL_DIR / "setup" / "default_as_of.sql").read_text()).fetchone()
+    return row[0] if row else None
+
+
+def set_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -> datetime | None:
+    """Make the metric parameters visible to every model as DuckDB variables."""
+    con.execute(f"set TimeZone = {sql_string(settings.timezone)}")
+    as_of = settings.as_of or default_as_of(con) or datetime(1970, 1, 1)
+    con.execute("set variable as_of = ?::timestamptz", [as_of])
+    con.execute("set variable inactivity_days = ?::integer", [settings.inactivity_days])
+    con.execute("set variable min_sample = ?::integer", [settings.min_sample])
+    con.execute("set variable currency = ?", [settings.currency])
+    return as_of
+
+
+def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Replace one table in one transaction, with its comments; on error the old table stays."""
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create or replace table {model.name} as\n{model.sql}")
+        if model.description:
+            con.execute(f"comment on table {model.name} is {sql_string(model.description)}")
+        for column, text in model.columns.items():
+            con.execute(f"comment on column {model.name}.{column} is {sql_string(text)}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def record_step(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int | None,
+    step: str,
+    started: datetime,
+    seconds: float,
+    status: str,
+    rows: int | None = None,
+    message: str | None = None,
+) -> None:
+    if run_id is None:
+        return
+    con.execute(
+        "insert into audit.runs values (?, ?, ?, now(), ?, ?, ?, ?)",
+        [run_id, step, started, seconds, status, rows, message],
+    )
+
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    run_id: int | None = None,
+    on_model: Callable[[str, float], None] | None = None,
+    sql_dir: Path = SQL_DIR,
+) -> BuildResult:
+    """Run every model; a failed model is reported and skips only what depends on it."""
+    models = discover_models(sql_dir)
+    set_parameters(con, settings)
+    result = BuildResult()
+    broken: set[str] = set()
+    for name in build_order(models):
+        model = models[name]
+        if model.depends_on & broken:
+            result.skipped.append(name)
+            broken.add(name)
+            continue
+        started, clock = datetime.now().astimezone(), time.perf_counter()
+        try:
+            build_model(con, model)
+        except duckdb.Error as exc:
+            broken.add(name)
+            message = str(exc).strip().splitlines()[0]
+            result.failed[name] = message
+            record_step(con, run_id, f"model:{name}", started, time.perf_counter() - clock, "failed", message=message)
+            continue
+        seconds = time.perf_counter() - clock
+        result.built.append(name)
+        result.seconds[name] = seconds
+        rows = con.execute(f"select count(*) from {name}").fetchone()
+        record_step(con, run_id, f"model:{name}", started, seconds, "ok", rows[0] if rows else None)
+        if on_model:
+            on_model(name, seconds)
+    if result.failed:
+        first, message = next(iter(result.failed.items()))
+        raise ModelError(
+            f"model {first} failed ({message}); its previous table and {len(result.skipped)} "
+            f"dependent table(s) were left as they were - fix {models[first].path.relative_to(sql_dir.parent)}"
+        )
+    return result

@@ -1,0 +1,126 @@
+/*
+description: >
+  NPS and CSAT per month after de-duplication: per month the latest response of each
+  known customer that carries the score (NPS and CSAT each on their own), and every
+  anonymous response once. The active recommender rate looks at known promoters only
+  (an anonymous promoter cannot be matched to a referral); for the last three months its
+  90-day window is not complete yet.
+*/
+with
+
+responses as (
+    select * from core.responses
+),
+
+referrals as (
+    select customer_id, occurred_at
+    from staging.stg_events
+    where event_type = 'referral' and occurred_at <= getvariable('as_of')
+),
+
+nps_kept as (
+    select * from responses
+    where nps_score is not null
+    qualify customer_id is null
+        or row_number() over (
+            partition by customer_id, month order by responded_at desc, response_id desc
+        ) = 1
+),
+
+csat_kept as (
+    select * from responses
+    where csat is not null
+    qualify customer_id is null
+        or row_number() over (
+            partition by customer_id, month order by responded_at desc, response_id desc
+        ) = 1
+),
+
+promoter_follow_up as (
+    select
+        nps_kept.month,
+        nps_kept.response_id,
+        bool_or(referrals.customer_id is not null) as referred
+    from nps_kept
+    left join referrals
+        on referrals.customer_id = nps_kept.customer_id
+        and referrals.occurred_at > nps_kept.responded_at
+        and referrals.occurred_at <= nps_kept.responded_at + interval 90 day
+    where nps_kept.nps_group = 'promoter' and nps_kept.customer_id is not null
+    group by all
+),
+
+nps_counts as (
+    select
+        month,
+        count(*) as nps_responses,
+        count(*) filter (where nps_group = 'promoter') as promoters,
+        count(*) filter (where nps_group = 'passive') as passives,
+        count(*) filter (where nps_group = 'detractor') as detractors
+    from nps_kept
+    group by month
+),
+
+nps_scores as (
+    select
+        *,
+        100.0 * (promoters - detractors) / nps_responses as nps,
+        100.0 * 1.96 * sqrt(
+            (promoters / nps_responses + detractors / nps_responses
+                - power(promoters / nps_responses - detractors / nps_responses, 2))
+            / nps_responses
+        ) as nps_moe,
+        nps_responses < getvariable('min_sample') as nps_low_sample
+    from nps_counts
+),
+
+csat_counts as (
+    select
+        month,
+        count(*) as csat_responses,
+        count(*) filter (where csat >= 4) / count(*) as csat_pct,
+        count(*) filter (where csat = 5) / count(*) as delight_pct,
+        count(*) filter (where csat = 4) / count(*) as satisfied_not_delighted_pct
+    from csat_kept
+    group by month
+),
+
+recommenders as (
+    select month, avg(referred::integer) as active_recommender_rate
+    from promoter_follow_up
+    group by month
+),
+
+months as (
+    select month from nps_counts
+    union
+    select month from csat_counts
+),
+
+final as (
+    select
+        months.month,
+        nps_scores.nps_responses,
+        nps_scores.promoters,
+        nps_scores.passives,
+        nps_scores.detractors,
+        nps_scores.nps,
+        nps_scores.nps_moe,
+        nps_scores.nps_low_sample,
+        nps_scores.nps - previous.nps as nps_change,
+        sqrt(power(nps_scores.nps_moe, 2) + power(previous.nps_moe, 2)) as nps_change_moe,
+        abs(nps_scores.nps - previous.nps)
+            > sqrt(power(nps_scores.nps_moe, 2) + power(previous.nps_moe, 2)) as nps_change_significant,
+        csat_counts.csat_responses,
+        csat_counts.csat_pct,
+        csat_counts.delight_pct,
+        csat_counts.satisfied_not_delighted_pct,
+        recommenders.active_recommender_rate
+    from months
+    left join nps_scores on nps_scores.month = months.month
+    left join nps_scores as previous on previous.month = months.month - interval 1 month
+    left join csat_counts on csat_counts.month = months.month
+    left join recommenders on recommenders.month = months.month
+)
+
+select * from final

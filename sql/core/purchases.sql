@@ -1,0 +1,39 @@
+/*
+description: >
+  Purchases: shop orders whose status is not cancelled, ordered up to as_of, with the
+  returns booked against them up to as_of. revenue_net = net_amount - returned_amount.
+  Days and months are in the reporting time zone.
+*/
+with
+
+orders as (
+    select * from staging.stg_orders
+    where status <> 'cancelled' and ordered_at <= getvariable('as_of')
+),
+
+returns as (
+    select order_id, sum(amount) as returned_amount
+    from staging.stg_returns
+    where returned_at <= getvariable('as_of')
+    group by order_id
+),
+
+final as (
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.ordered_at,
+        orders.ordered_at::date as purchase_day,
+        date_trunc('month', orders.ordered_at)::date as month,
+        orders.status,
+        orders.channel,
+        orders.net_amount,
+        orders.gross_amount,
+        orders.discount_amount,
+        coalesce(returns.returned_amount, 0) as returned_amount,
+        orders.net_amount - coalesce(returns.returned_amount, 0) as revenue_net
+    from orders
+    left join returns on returns.order_id = orders.order_id
+)
+
+select * from final

@@ -1,0 +1,44 @@
+-- The ledger and the trail of every run. Created once; never rebuilt by the model runner.
+create sequence if not exists audit.file_ids start 1;
+create sequence if not exists audit.run_ids start 1;
+
+create table if not exists audit.files (
+    file_id bigint primary key,
+    sha256 varchar not null unique,
+    entity varchar not null,
+    path varchar not null,
+    file_name varchar not null,
+    size_bytes bigint not null,
+    mapping varchar,
+    status varchar not null,
+    rows_in_file bigint,
+    rows_loaded bigint not null default 0,
+    rows_rejected bigint not null default 0,
+    reason varchar,
+    loaded_at timestamptz not null,
+    run_id bigint
+);
+comment on table audit.files is 'The file ledger: one row per distinct file content (sha256) ever seen in the landing zone. status is loaded or quarantined.';
+
+create table if not exists audit.rejects (
+    file_id bigint not null,
+    entity varchar not null,
+    record bigint,
+    line bigint,
+    "column" varchar,
+    reason varchar not null,
+    raw_line varchar
+);
+comment on table audit.rejects is 'Rows that broke the export contract: file, data record or physical line, column and a reason a person can act on.';
+
+create table if not exists audit.runs (
+    run_id bigint not null,
+    step varchar not null,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    seconds double,
+    status varchar not null,
+    row_count bigint,
+    message varchar
+);
+comment on table audit.runs is 'One row per run (step = run) and one per step of it: ingest, validate, build, report and each SQL model (step = model:<schema>.<table>), with timings.';
