@@ -86,7 +86,9 @@ def draw_customers(rng: np.random.Generator, n: int, horizon: float) -> pd.DataF
     won_back = churned & (rng.random(n) < WINBACK_PROBABILITY[tier])
     start2 = end1 + rng.uniform(60, 420, n)
     won_back &= start2 < horizon
-    end2 = np.minimum(start2 + rng.exponential(MONTH_DAYS / (1.3 * CHURN_HAZARD_PER_MONTH[tier])), horizon)
+    end2 = np.minimum(
+        start2 + rng.exponential(MONTH_DAYS / (1.3 * CHURN_HAZARD_PER_MONTH[tier])), horizon
+    )
     reason = np.where(
         rng.random(n) < COMPETITOR_SHARE[tier],
         0,
@@ -130,7 +132,9 @@ def draw_orders(rng: np.random.Generator, traits: pd.DataFrame, start: datetime)
     n = len(order_cust)
     hunter = traits.hunter.to_numpy()[order_cust]
     gross = np.round(rng.lognormal(3.9, 0.6, n), 2)
-    discount_rate = np.where(hunter, rng.choice([0.0, 0.15, 0.25, 0.3], n), rng.choice([0.0, 0.0, 0.0, 0.1], n))
+    discount_rate = np.where(
+        hunter, rng.choice([0.0, 0.15, 0.25, 0.3], n), rng.choice([0.0, 0.0, 0.0, 0.1], n)
+    )
     discount = np.round(gross * discount_rate, 2)
     status = rng.choice(["completed", "cancelled", "returned"], size=n, p=[0.92, 0.03, 0.05])
     return pd.DataFrame(
@@ -155,14 +159,18 @@ def draw_contacts(rng: np.random.Generator, traits: pd.DataFrame) -> pd.DataFram
     cust = np.repeat(traits.index.to_numpy(), counts)
     days = traits.signup.to_numpy()[cust] + rng.random(len(cust)) * life[cust]
     bad = traits.bad_service.to_numpy()[cust]
-    handoffs = np.where(bad, rng.choice([1, 2, 3, 4], len(cust)), rng.choice([0, 0, 0, 1], len(cust)))
+    handoffs = np.where(
+        bad, rng.choice([1, 2, 3, 4], len(cust)), rng.choice([0, 0, 0, 1], len(cust))
+    )
     hours = rng.lognormal(np.where(bad, 3.6, 2.2), 0.8)
     resolved = rng.random(len(cust)) > np.where(bad, 0.25, 0.05)
     return pd.DataFrame(
         {
             "cust": cust,
             "days": days,
-            "event_type": np.where(rng.random(len(cust)) < np.where(bad, 0.45, 0.12), "complaint", "support_contact"),
+            "event_type": np.where(
+                rng.random(len(cust)) < np.where(bad, 0.45, 0.12), "complaint", "support_contact"
+            ),
             "channel": rng.choice(CONTACT_CHANNELS, len(cust)),
             "resolved_days": np.where(resolved, days + hours / 24, np.nan),
             "handoffs": handoffs,
@@ -177,7 +185,9 @@ def draw_referrals(rng: np.random.Generator, traits: pd.DataFrame) -> pd.DataFra
     referred_rank = rank[(rank > 20) & (rng.random(len(rank)) < 0.07)]
     candidates = (rng.random((len(referred_rank), 4)) * referred_rank[:, None]).astype(int)
     propensity = REFERRAL_PROPENSITY[traits.tier.to_numpy()[by_signup[candidates]]]
-    best = candidates[np.arange(len(candidates)), np.argmax(propensity * rng.random(propensity.shape), axis=1)]
+    best = candidates[
+        np.arange(len(candidates)), np.argmax(propensity * rng.random(propensity.shape), axis=1)
+    ]
     referred = by_signup[referred_rank]
     referrer = by_signup[best]
     days = traits.signup.to_numpy()[referred] - rng.uniform(1, 20, len(referred))
@@ -185,7 +195,9 @@ def draw_referrals(rng: np.random.Generator, traits: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame({"cust": referrer[ok], "referred": referred[ok], "days": days[ok]})
 
 
-def score_responses(rng: np.random.Generator, tier: np.ndarray, bad: np.ndarray) -> dict[str, np.ndarray]:
+def score_responses(
+    rng: np.random.Generator, tier: np.ndarray, bad: np.ndarray
+) -> dict[str, np.ndarray]:
     """NPS, CSAT and the three quality items of responses by customers of the given tiers."""
     n = len(tier)
     csat = np.array([1, 3, 4, 5])[tier] - ((tier == 0) & (rng.random(n) < 0.5))
@@ -216,10 +228,14 @@ def draw_responses(
     post = orders.sample(frac=0.07, random_state=rng.integers(1 << 31))
     sup = contacts.sample(frac=0.3, random_state=rng.integers(1 << 31))
     rel = traits.sample(frac=0.15, random_state=rng.integers(1 << 31))
-    rel_days = rel.signup.to_numpy() + rng.random(len(rel)) * (rel.end1.to_numpy() - rel.signup.to_numpy())
+    rel_days = rel.signup.to_numpy() + rng.random(len(rel)) * (
+        rel.end1.to_numpy() - rel.signup.to_numpy()
+    )
     frames = pd.DataFrame(
         {
-            "cust": np.concatenate([post.cust.to_numpy(), sup.cust.to_numpy(), rel.index.to_numpy()]),
+            "cust": np.concatenate(
+                [post.cust.to_numpy(), sup.cust.to_numpy(), rel.index.to_numpy()]
+            ),
             "days": np.concatenate(
                 [
                     post.days.to_numpy() + rng.uniform(2, 10, len(post)),
@@ -227,10 +243,16 @@ def draw_responses(
                     rel_days,
                 ]
             ),
-            "touchpoint": np.repeat(["post_purchase", "support", "relationship"], [len(post), len(sup), len(rel)]),
+            "touchpoint": np.repeat(
+                ["post_purchase", "support", "relationship"], [len(post), len(sup), len(rel)]
+            ),
         }
     )
-    frames = frames[frames.days < horizon].sort_values(["days", "cust"], kind="stable").reset_index(drop=True)
+    frames = (
+        frames[frames.days < horizon]
+        .sort_values(["days", "cust"], kind="stable")
+        .reset_index(drop=True)
+    )
     n = len(frames)
     scores = score_responses(
         rng, traits.tier.to_numpy()[frames.cust], traits.bad_service.to_numpy()[frames.cust]
@@ -243,7 +265,11 @@ def draw_responses(
     frames["language"] = rng.choice(["de", "en"], n, p=[0.7, 0.3])
     frames["comment"] = np.where(
         rng.random(n) < 0.1,
-        np.where(frames.nps_score.to_numpy() >= 9, "Great service, fast delivery", "Delivery took too long"),
+        np.where(
+            frames.nps_score.to_numpy() >= 9,
+            "Great service, fast delivery",
+            "Delivery took too long",
+        ),
         "",
     )
     return frames
@@ -296,7 +322,9 @@ def customer_table(
         table["updated_at"] = to_timestamps(start, np.minimum(updated + 0.5, horizon - 1 / DAY))
         table["status"] = np.where(explicit_now, "churned", "active")
         table["churned_at"] = to_timestamps(start, traits.end1.to_numpy()).where(explicit_now)
-        table["churn_reason"] = np.where(explicit_now, np.array(REASONS)[traits.reason.to_numpy()], None)
+        table["churn_reason"] = np.where(
+            explicit_now, np.array(REASONS)[traits.reason.to_numpy()], None
+        )
         return table
     mid = horizon / 2
     older = table[traits.signup.to_numpy() < mid].copy()
@@ -330,12 +358,30 @@ def event_table(
                 "handoffs": contacts.handoffs.astype("Int64"),
             }
         ),
-        pd.DataFrame({"cust": referrals.cust, "days": referrals.days, "event_type": "referral", "referred": referrals.referred}),
+        pd.DataFrame(
+            {
+                "cust": referrals.cust,
+                "days": referrals.days,
+                "event_type": "referral",
+                "referred": referrals.referred,
+            }
+        ),
         pd.DataFrame({"cust": churn.index, "days": churn.end1, "event_type": "cancellation"}),
-        pd.DataFrame({"cust": wb.index, "days": wb.start2 - rng.uniform(10, 30, len(wb)), "event_type": "winback_offer", "channel": "email"}),
+        pd.DataFrame(
+            {
+                "cust": wb.index,
+                "days": wb.start2 - rng.uniform(10, 30, len(wb)),
+                "event_type": "winback_offer",
+                "channel": "email",
+            }
+        ),
         pd.DataFrame({"cust": wb.index, "days": wb.start2, "event_type": "reactivation"}),
     ]
-    events = pd.concat(parts, ignore_index=True).sort_values(["days", "cust"], kind="stable").reset_index(drop=True)
+    events = (
+        pd.concat(parts, ignore_index=True)
+        .sort_values(["days", "cust"], kind="stable")
+        .reset_index(drop=True)
+    )
     referred = events.referred.to_numpy()
     has_referred = ~pd.isna(referred)
     referred_ids = np.full(len(events), None, dtype=object)
@@ -363,7 +409,9 @@ def order_table(orders: pd.DataFrame, ids: np.ndarray, start: datetime) -> pd.Da
     return table
 
 
-def return_table(rng: np.random.Generator, orders: pd.DataFrame, start: datetime, horizon: float) -> pd.DataFrame:
+def return_table(
+    rng: np.random.Generator, orders: pd.DataFrame, start: datetime, horizon: float
+) -> pd.DataFrame:
     returned = orders[orders.status == "returned"]
     days = returned.days.to_numpy() + rng.uniform(3, 20, len(returned))
     keep = days < horizon
@@ -373,8 +421,12 @@ def return_table(rng: np.random.Generator, orders: pd.DataFrame, start: datetime
             "return_id": [f"T{i:09d}" for i in range(1, len(returned) + 1)],
             "order_id": returned.order_id.to_numpy(),
             "returned_at": to_timestamps(start, days[keep]),
-            "amount": np.round(returned.net_amount.to_numpy() * rng.uniform(0.3, 1.0, len(returned)), 2),
-            "reason": rng.choice(["size", "damaged", "not as described", "changed mind"], len(returned)),
+            "amount": np.round(
+                returned.net_amount.to_numpy() * rng.uniform(0.3, 1.0, len(returned)), 2
+            ),
+            "reason": rng.choice(
+                ["size", "damaged", "not as described", "changed mind"], len(returned)
+            ),
         }
     )
 
@@ -409,22 +461,42 @@ def write_exports(
     written: list[Path] = []
     mid = company.customer_snapshots.updated_at.max()
     exports = [
-        ("crm/customers", "customers", company.customer_snapshots, None, f"customers_{mid:%Y-%m-%d}.csv"),
+        (
+            "crm/customers",
+            "customers",
+            company.customer_snapshots,
+            None,
+            f"customers_{mid:%Y-%m-%d}.csv",
+        ),
         ("crm/customers", "customers", company.customers, None, f"customers_{END:%Y-%m-%d}.csv"),
         ("crm/events", "events", company.events, "occurred_at", "events_{month}.csv"),
         ("shop/orders", "orders", company.orders, "ordered_at", "orders_{month}.csv"),
         ("shop/returns", "returns", company.returns, "returned_at", "returns_{month}.csv"),
-        ("survey/responses", "responses", company.responses, "responded_at", "responses_{month}.ndjson"),
+        (
+            "survey/responses",
+            "responses",
+            company.responses,
+            "responded_at",
+            "responses_{month}.ndjson",
+        ),
     ]
     for folder, _, frame, month_column, pattern in exports:
         target = out / folder
         target.mkdir(parents=True, exist_ok=True)
         con.register("frame", frame)
-        months = [None] if month_column is None else sorted(frame[month_column].dt.strftime("%Y-%m").unique())
+        months = (
+            [None]
+            if month_column is None
+            else sorted(frame[month_column].dt.strftime("%Y-%m").unique())
+        )
         for month in months:
             path = target / pattern.format(month=month)
             where = "" if month is None else f"where strftime({month_column}, '%Y-%m') = '{month}'"
-            fmt = "(format json)" if path.suffix == ".ndjson" else "(header, timestampformat '%Y-%m-%dT%H:%M:%SZ')"
+            fmt = (
+                "(format json)"
+                if path.suffix == ".ndjson"
+                else "(header, timestampformat '%Y-%m-%dT%H:%M:%SZ')"
+            )
             con.execute(f"copy (select * from frame {where}) to '{path}' {fmt}")
             if options.flags:
                 path.with_name(path.name + ".ready").touch()

@@ -70,7 +70,9 @@ def discover_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
     for model in models.values():
         unknown = model.depends_on - models.keys()
         if unknown:
-            raise LoyaltyError(f"{model.path} reads {', '.join(sorted(unknown))}, which no model builds")
+            raise LoyaltyError(
+                f"{model.path} reads {', '.join(sorted(unknown))}, which no model builds"
+            )
     return models
 
 
@@ -159,7 +161,15 @@ def build(
             broken.add(name)
             message = str(exc).strip().splitlines()[0]
             result.failed[name] = message
-            record_step(con, run_id, f"model:{name}", started, time.perf_counter() - clock, "failed", message=message)
+            record_step(
+                con,
+                run_id,
+                f"model:{name}",
+                started,
+                time.perf_counter() - clock,
+                "failed",
+                message=message,
+            )
             continue
         seconds = time.perf_counter() - clock
         result.built.append(name)

@@ -67,7 +67,9 @@ def holder(path: Path) -> str:
 
 
 @contextmanager
-def open_writer(warehouse: Path, lock_timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_writer(
+    warehouse: Path, lock_timeout: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection, holding the writer lock, with every schema in place."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock(warehouse, lock_timeout):

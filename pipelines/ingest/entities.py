@@ -164,9 +164,7 @@ ENTITIES: dict[str, Entity] = {
                 Field("response_id", required=True),
                 Field("responded_at", "timestamp", required=True),
                 Field("customer_id"),
-                Field(
-                    "touchpoint", "enum", choices=("post_purchase", "support", "relationship")
-                ),
+                Field("touchpoint", "enum", choices=("post_purchase", "support", "relationship")),
                 Field("channel"),
                 _score("nps_score", 0, 10),
                 _score("csat", 1, 5),

@@ -77,7 +77,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def landing_files(landing: Path, entities: list[str] | None = None) -> Iterator[tuple[Entity, Path]]:
+def landing_files(
+    landing: Path, entities: list[str] | None = None
+) -> Iterator[tuple[Entity, Path]]:
     """Every candidate export file in the landing zone, by entity, in name order."""
     for entity in ENTITIES.values():
         if entities and entity.name not in entities:
@@ -188,9 +190,7 @@ def insert_rejects(
             )
             """
         )
-    row = con.execute(
-        f"select count(*) from audit.rejects where file_id = {file_id}"
-    ).fetchone()
+    row = con.execute(f"select count(*) from audit.rejects where file_id = {file_id}").fetchone()
     return int(row[0]) if row else 0
 
 
@@ -221,18 +221,34 @@ def load_file(
         con.execute(typed_batch_sql(entity, rules))
         result.rows_loaded = insert_rows(con, entity, file_id)
         result.rows_rejected = insert_rejects(con, entity, file_id, batch.csv_rejects)
-        record_file(con, file_id, sha, entity, path, result, result.rows_loaded + result.rows_rejected, run_id)
+        record_file(
+            con,
+            file_id,
+            sha,
+            entity,
+            path,
+            result,
+            result.rows_loaded + result.rows_rejected,
+            run_id,
+        )
         con.execute("commit")
     except UnreadableFile as exc:
         con.execute("rollback")
-        result = FileResult(path, entity.name, "quarantined", reason=str(exc), mapping=result.mapping)
+        result = FileResult(
+            path, entity.name, "quarantined", reason=str(exc), mapping=result.mapping
+        )
         quarantine(con, file_id, sha, entity, path, result, run_id)
     except BaseException:
         con.execute("rollback")
         raise
     finally:
         con.execute("set TimeZone = 'UTC'")
-        for table in ("_batch", "_typed", f"_csv_rejects_{file_id}", f"_csv_rejects_{file_id}_scan"):
+        for table in (
+            "_batch",
+            "_typed",
+            f"_csv_rejects_{file_id}",
+            f"_csv_rejects_{file_id}_scan",
+        ):
             con.execute(f"drop table if exists {table}")
     return result
 

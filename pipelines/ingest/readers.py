@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,18 +60,22 @@ def file_format(path: Path) -> str | None:
     return None
 
 
-def open_text(path: Path, encoding: str) -> io.TextIOWrapper:
-    raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+def read_start(path: Path, encoding: str) -> str:
+    """The first megabyte of a (possibly gzipped) text file, decoded strictly."""
     python_encoding = "utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding
-    return io.TextIOWrapper(raw, encoding=python_encoding, errors="strict", newline="")
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as raw:
+        data = raw.read(HEADER_PROBE_BYTES)
+    return data.decode(
+        python_encoding, errors="ignore" if len(data) == HEADER_PROBE_BYTES else "strict"
+    )
 
 
 def head_lines(path: Path, encoding: str, count: int) -> list[str]:
     """The first `count` lines of a text file, decoded; an unreadable start is an error."""
     try:
-        with open_text(path, encoding) as handle:
-            text = handle.read(HEADER_PROBE_BYTES)
-    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        text = read_start(path, encoding)
+    except (UnicodeDecodeError, OSError, EOFError, LookupError) as exc:
         raise UnreadableFile(
             f"cannot read the start of the file as {encoding} ({exc}); "
             "set format.encoding in the source mapping"
@@ -112,7 +115,9 @@ def json_header(path: Path, mapping: Mapping) -> list[str]:
 
 def parquet_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     try:
-        rows = con.execute("select name from parquet_schema(?) where num_children is null", [str(path)]).fetchall()
+        rows = con.execute(
+            "select name from parquet_schema(?) where num_children is null", [str(path)]
+        ).fetchall()
     except duckdb.Error as exc:
         raise UnreadableFile(f"not a readable Parquet file ({first_line(exc)})") from exc
     return [r[0] for r in rows]
@@ -163,18 +168,22 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, tag:
 def stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping) -> Batch:
     header = json_header(path, mapping)
     fields = ", ".join(
-        f"case when _ok then json_extract_string(line, {sql_literal('$.' + json.dumps(key))}) end as c{i}"
+        f"json_extract_string(case when _ok then line end, {sql_literal('$.' + json.dumps(key))}) as c{i}"
         for i, key in enumerate(header)
     )
     con.execute(
         f"""
         create or replace temp table _batch as
-        with lines as (
-            select line, coalesce(json_valid(line) and json_type(line) = 'OBJECT', false) as _ok
+        with text_lines as (
+            select line, coalesce(json_valid(line), false) as _valid
             from read_csv({sql_literal(str(path))}, header = false, columns = {{'line': 'VARCHAR'}},
                 delim = '{LINE_DELIMITER}', quote = '', escape = '', auto_detect = false,
                 compression = 'auto', encoding = '{DUCKDB_ENCODINGS.get(mapping.encoding.lower(), "utf-8")}')
             where trim(line) <> ''
+        ),
+        lines as (
+            select line, _valid and json_type(case when _valid then line end) = 'OBJECT' as _ok
+            from text_lines
         )
         select row_number() over () as _record, line as _raw_line,
                case when not _ok then 'the line is not a complete JSON object (truncated or garbage)' end

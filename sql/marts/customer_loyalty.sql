@@ -61,11 +61,16 @@ spell_summary as (
         customer_id,
         count(*) as spells,
         arg_max(spell_no, spell_no) as last_spell_no,
-        bool_or(churned_at is null) as is_active,
-        max(churned_at) as churned_at,
-        arg_max(churn_reason, churned_at) as churn_reason
+        bool_or(churned_at is null) as is_active
     from spells
     group by customer_id
+),
+
+last_churn as (
+    select customer_id, churned_at, churn_reason
+    from spells
+    where churned_at is not null
+    qualify row_number() over (partition by customer_id order by churned_at desc) = 1
 ),
 
 last_nps as (
@@ -101,8 +106,8 @@ final as (
             when spell_summary.is_active then 'active'
             else 'churned'
         end as state,
-        spell_summary.churned_at,
-        spell_summary.churn_reason,
+        last_churn.churned_at,
+        last_churn.churn_reason,
         coalesce(spell_summary.spells, 0) as spells,
         last_nps.last_nps,
         case
@@ -122,6 +127,7 @@ final as (
     left join crm on crm.customer_id = everyone.customer_id
     left join buying on buying.customer_id = everyone.customer_id
     left join spell_summary on spell_summary.customer_id = everyone.customer_id
+    left join last_churn on last_churn.customer_id = everyone.customer_id
     left join last_nps on last_nps.customer_id = everyone.customer_id
     left join last_csat on last_csat.customer_id = everyone.customer_id
     left join referrals on referrals.customer_id = everyone.customer_id

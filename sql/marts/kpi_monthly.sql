@@ -144,14 +144,14 @@ open_spells as (
 running as (
     select
         months.month,
-        sum(coalesce(d.d_start, 0)) over by_month::bigint as active_start,
+        (sum(coalesce(d.d_start, 0)) over by_month)::bigint as active_start,
         case
-            when months.is_complete then sum(coalesce(d.d_end, 0)) over by_month
+            when months.is_complete then (sum(coalesce(d.d_end, 0)) over by_month)::bigint
             else (select open_spells from open_spells)
         end as active_end,
-        sum(coalesce(d.d_ever, 0)) over by_month as ever_bought_at_start,
-        sum(coalesce(d.d_buyers, 0)) over by_month as buyers_to_date,
-        sum(coalesce(d.d_repeat, 0)) over by_month as repeat_buyers_to_date
+        (sum(coalesce(d.d_ever, 0)) over by_month)::bigint as ever_bought_at_start,
+        (sum(coalesce(d.d_buyers, 0)) over by_month)::bigint as buyers_to_date,
+        (sum(coalesce(d.d_repeat, 0)) over by_month)::bigint as repeat_buyers_to_date
     from months
     left join deltas_by_month as d on d.month = months.month
     window by_month as (order by months.month rows unbounded preceding)

@@ -1,0 +1,41 @@
+# The README's commands. Every install step lives here, so a clean clone needs nothing else.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_CUSTOMERS ?= 5000
+DEMO_MONTHS ?= 24
+
+.PHONY: install demo test lint format docs clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/loyalty generate --out data/landing --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) --seed 7
+	$(BIN)/loyalty run --landing data/landing --warehouse data/warehouse.duckdb
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+docs: install
+	$(BIN)/loyalty docs --out docs/marts
+
+clean:
+	rm -rf data .pytest_cache .ruff_cache

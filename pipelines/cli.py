@@ -1,0 +1,354 @@
+"""The `loyalty` command: parses arguments, calls pipelines functions, prints for people."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.config import Settings, parse_as_of, settings_from_env
+from pipelines.errors import LoyaltyError
+from pipelines.generate import GenerateOptions, generate
+from pipelines.ingest.loader import FileResult, landing_files
+from pipelines.models import discover_models
+from pipelines.run import Progress as RunProgress
+from pipelines.run import RunResult, run_steps
+from pipelines.status import latest_kpis, query, status_tables
+from pipelines.warehouse import open_reader
+
+app = typer.Typer(
+    help=(
+        "Customer-loyalty metrics from CRM, shop and survey exports.\n\n"
+        "Drop exports into the landing zone (one folder per entity, see docs/exports.md), "
+        "then `loyalty run` loads, checks and turns them into the marts tables of the "
+        "DuckDB warehouse. Start with `loyalty generate` for a sample company."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+Landing = Annotated[
+    Path | None,
+    typer.Option(
+        "--landing",
+        envvar="LOYALTY_LANDING",
+        help="Landing zone: one folder per entity (crm/customers, shop/orders, ...). [default: data/landing]",
+        show_default=False,
+    ),
+]
+Warehouse = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        envvar="LOYALTY_WAREHOUSE",
+        help="DuckDB warehouse file. [default: data/warehouse.duckdb]",
+        show_default=False,
+    ),
+]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="The instant the metrics describe (ISO 8601); later data is ignored. "
+        "[default: the latest timestamp loaded]",
+        show_default=False,
+    ),
+]
+InactivityDays = Annotated[
+    int | None,
+    typer.Option(
+        "--inactivity-days",
+        help="W: days without a purchase after which a customer counts as lapsed. [default: 180]",
+        show_default=False,
+    ),
+]
+TimeZone = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone",
+        help="Reporting time zone: months are calendar months there. [default: UTC]",
+        show_default=False,
+    ),
+]
+
+
+def settings_for(
+    landing: Path | None = None,
+    warehouse: Path | None = None,
+    as_of: str | None = None,
+    inactivity_days: int | None = None,
+    timezone: str | None = None,
+) -> Settings:
+    return settings_from_env().with_overrides(
+        landing=landing,
+        warehouse=warehouse,
+        as_of=parse_as_of(as_of) if as_of else None,
+        inactivity_days=inactivity_days,
+        timezone=timezone,
+    )
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command("generate")
+def generate_command(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to write the landing layout into.")
+    ] = Path("data/landing"),
+    customers: Annotated[int, typer.Option(help="Number of customers.", min=10)] = 5_000,
+    months: Annotated[int, typer.Option(help="Months of history.", min=3, max=120)] = 24,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed writes the same bytes.")
+    ] = 7,
+    flags: Annotated[bool, typer.Option(help="Write a .ready flag file after each export.")] = True,
+) -> None:
+    """Write a sample company's exports (CRM, shop, survey) in the canonical landing layout."""
+    started = time.perf_counter()
+    with err.status("generating the sample company ..."):
+        written = generate(GenerateOptions(out_dir, customers, months, seed, flags))
+    out.print(
+        f"wrote {len(written)} export files for {customers:,} customers over {months} months "
+        f"to {out_dir} in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def file_progress(total: int) -> tuple[Progress, RunProgress]:
+    bar = Progress(
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("", total=total)
+
+    def on_file(result: FileResult) -> None:
+        bar.update(task, advance=1, description=f"{result.entity}: {result.path.name}")
+
+    def on_step(step: str) -> None:
+        err.print(f"[bold]{step}[/]")
+
+    return bar, RunProgress(on_file=on_file, on_step=on_step)
+
+
+def run_with_progress(settings: Settings, steps: tuple[str, ...]) -> RunResult:
+    total = sum(1 for _ in landing_files(settings.landing)) if "ingest" in steps else 0
+    bar, progress = file_progress(total)
+    with bar:
+        return run_steps(settings, steps, progress)
+
+
+def print_result(result: RunResult) -> None:
+    if result.ingest is not None:
+        out.print(f"ingest: {result.ingest.line()}", highlight=False)
+        for f in result.ingest.files:
+            if f.status == "quarantined":
+                out.print(f"  [yellow]quarantined[/] {f.path}: {f.reason}", highlight=False)
+        if result.ingest.rows_rejected:
+            out.print(
+                '  rejected rows are in audit.rejects (loyalty sql "select * from audit.rejects")'
+            )
+    if result.build is not None:
+        out.print(
+            f"build: {len(result.build.built)} models in {result.seconds.get('build', 0):.1f} s"
+        )
+    for note in result.notes:
+        out.print(note, highlight=False)
+
+
+@app.command()
+def ingest(landing: Landing = None, warehouse: Warehouse = None) -> None:
+    """Load every new export file from the landing zone into the warehouse (raw layer)."""
+    settings = settings_for(landing, warehouse)
+    if not settings.landing.is_dir():
+        fail(f"no landing zone at {settings.landing}: create it or run `loyalty generate` first")
+    print_result(run_with_progress(settings, ("ingest",)))
+
+
+@app.command()
+def validate(warehouse: Warehouse = None) -> None:
+    """Check loaded batches against the expectation suites (not configured yet: says so)."""
+    print_result(run_steps(settings_for(warehouse=warehouse), ("validate",)))
+
+
+@app.command("build")
+def build_command(
+    warehouse: Warehouse = None,
+    as_of: AsOf = None,
+    inactivity_days: InactivityDays = None,
+    timezone: TimeZone = None,
+) -> None:
+    """Run the SQL models: staging -> core -> marts."""
+    settings = settings_for(None, warehouse, as_of, inactivity_days, timezone)
+    print_result(run_with_progress(settings, ("build",)))
+
+
+@app.command()
+def report(warehouse: Warehouse = None) -> None:
+    """Write the executive report (not built yet: says so)."""
+    print_result(run_steps(settings_for(warehouse=warehouse), ("report",)))
+
+
+@app.command()
+def run(
+    landing: Landing = None,
+    warehouse: Warehouse = None,
+    as_of: AsOf = None,
+    inactivity_days: InactivityDays = None,
+    timezone: TimeZone = None,
+) -> None:
+    """Ingest, validate, build and report, in that order: what the Airflow DAGs do."""
+    settings = settings_for(landing, warehouse, as_of, inactivity_days, timezone)
+    if not settings.landing.is_dir():
+        fail(f"no landing zone at {settings.landing}: create it or run `loyalty generate` first")
+    result = run_with_progress(settings, ("ingest", "validate", "build", "report"))
+    print_result(result)
+    with open_reader(settings.warehouse) as con:
+        print_kpis(latest_kpis(con))
+    out.print(
+        f'\nnext: query the marts with `loyalty sql "select * from marts.kpi_monthly"`, '
+        f"or open {settings.warehouse} in the duckdb shell; see docs/marts/ for every column.",
+        highlight=False,
+    )
+
+
+def percent(value: object) -> str:
+    return "-" if value is None else f"{float(value) * 100:.1f} %"  # type: ignore[arg-type]
+
+
+def print_kpis(kpis: dict[str, object] | None) -> None:
+    if kpis is None:
+        out.print("no complete month with purchases yet: no KPIs to show")
+        return
+    table = Table(title=f"KPIs of {kpis['month']:%B %Y} (latest complete month)", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    nps = kpis.get("nps")
+    nps_text = "-"
+    if nps is not None:
+        nps_text = f"{nps:+.1f} ± {kpis['nps_moe']:.1f} (n={kpis['nps_responses']})"
+        if kpis.get("nps_low_sample"):
+            nps_text += " LOW SAMPLE"
+    rows = [
+        (
+            "active customers (start -> end)",
+            f"{kpis['active_customers_start']:,} -> {kpis['active_customers_end']:,}",
+        ),
+        ("new customers", f"{kpis['new_customers']:,}"),
+        ("retention rate", percent(kpis["retention_rate"])),
+        ("switching rate", percent(kpis["switching_rate"])),
+        ("  to competitors", percent(kpis["competitor_switching_rate"])),
+        ("win-back rate", percent(kpis["winback_rate"])),
+        ("repeat purchase rate", percent(kpis["repeat_purchase_rate"])),
+        ("purchases", f"{kpis['purchases']:,}"),
+        ("net revenue", f"{kpis['revenue_net']:,.2f}"),
+        ("NPS", nps_text),
+        ("CSAT (4-5)", percent(kpis.get("csat_pct"))),
+        ("delighted (5)", percent(kpis.get("delight_pct"))),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    out.print(table)
+
+
+@app.command()
+def status(warehouse: Warehouse = None) -> None:
+    """What is loaded: files, rows, rejects, quarantined files, the last runs."""
+    settings = settings_for(warehouse=warehouse)
+    with open_reader(settings.warehouse) as con:
+        tables = status_tables(con)
+    titles = {
+        "entities": "loaded per entity",
+        "quarantined": "quarantined files",
+        "runs": "last runs",
+    }
+    for name, data in tables.items():
+        if not data.rows:
+            out.print(f"{titles[name]}: none")
+            continue
+        print_table(data.columns, data.rows, titles[name])
+
+
+def print_table(columns: list[str], rows: list[tuple], title: str | None = None) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    out.print(table)
+
+
+@app.command()
+def sql(
+    statement: Annotated[
+        str, typer.Argument(help='A query, e.g. "select * from marts.kpi_monthly".')
+    ],
+    warehouse: Warehouse = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Query the warehouse read-only and print the result."""
+    settings = settings_for(warehouse=warehouse)
+    with open_reader(settings.warehouse) as con:
+        try:
+            data = query(con, statement)
+        except duckdb.Error as exc:
+            fail(str(exc).strip().splitlines()[0])
+            return
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(data.columns)
+        writer.writerows(data.rows)
+    else:
+        print_table(data.columns, data.rows)
+
+
+@app.command()
+def docs(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where to write one page per mart.")
+    ] = Path("docs/marts"),
+) -> None:
+    """Write docs/marts/<table>.md from the descriptions in the SQL models."""
+    from pipelines.docs import write_mart_docs
+
+    written = write_mart_docs(discover_models(), out_dir)
+    out.print(f"wrote {len(written)} pages to {out_dir}")
+
+
+def main() -> None:
+    """Entry point: user errors become one line and exit code 1, never a traceback."""
+    try:
+        app()
+    except LoyaltyError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing half-written was committed")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("LOYALTY_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]error:[/] unexpected {type(exc).__name__}: {exc} "
+            "(set LOYALTY_DEBUG=1 for the traceback and report it)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)

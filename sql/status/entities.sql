@@ -1,0 +1,11 @@
+-- Files and rows per entity, as `loyalty status` shows them.
+select
+    entity,
+    count(*) filter (where status = 'loaded') as files_loaded,
+    count(*) filter (where status = 'quarantined') as files_quarantined,
+    coalesce(sum(rows_loaded), 0) as rows_loaded,
+    coalesce(sum(rows_rejected), 0) as rows_rejected,
+    max(loaded_at) as last_loaded_at
+from audit.files
+group by entity
+order by entity

@@ -1,0 +1,6 @@
+-- The last runs (one line per run, not per step).
+select run_id, started_at, round(seconds, 1) as seconds, status, message
+from audit.runs
+where step = 'run'
+order by run_id desc
+limit 5

@@ -1,0 +1,100 @@
+"""Shared helpers: tiny landing zones written by the tests, real DuckDB warehouses."""
+
+from __future__ import annotations
+
+import csv
+import os
+import socket
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.config import Settings, parse_as_of
+from pipelines.ingest.entities import ENTITIES
+from pipelines.run import RunResult, run_steps
+
+HEADERS = {name: list(entity.columns) for name, entity in ENTITIES.items()}
+
+
+def write_csv(
+    path: Path, header: list[str], rows: Iterable[Iterable[object]], delimiter: str = ","
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return path
+
+
+def write_entity(landing: Path, entity: str, name: str, rows: list[dict[str, object]]) -> Path:
+    """A canonical CSV export of `entity` with only the columns the rows use."""
+    header = [c for c in HEADERS[entity] if any(c in r for r in rows)] or HEADERS[entity]
+    return write_csv(
+        landing / ENTITIES[entity].folder / name,
+        header,
+        ([r.get(c) for c in header] for r in rows),
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        landing=tmp_path / "landing",
+        warehouse=tmp_path / "warehouse.duckdb",
+        reports=tmp_path / "reports",
+    )
+
+
+def run(
+    settings: Settings, *steps: str, as_of: str | None = None, inactivity_days: int | None = None
+) -> RunResult:
+    effective = settings.with_overrides(
+        as_of=parse_as_of(as_of) if as_of else None, inactivity_days=inactivity_days
+    )
+    return run_steps(effective, steps or ("ingest", "build"))
+
+
+def fetch(settings: Settings, sql: str, params: list[object] | None = None) -> list[tuple]:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        con.execute(f"set TimeZone = '{settings.timezone}'")
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def fetch_dicts(settings: Settings, sql: str) -> list[dict[str, object]]:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        con.execute(f"set TimeZone = '{settings.timezone}'")
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def ts(text: str) -> datetime:
+    return parse_as_of(text)
+
+
+def service_available(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip when a local service is absent, unless CI made the services mandatory."""
+    if service_available(host, port):
+        return
+    message = f"{name} is not reachable on {host}:{port}; start it to run this test"
+    if os.environ.get("LOYALTY_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " (LOYALTY_REQUIRE_SERVICES=1 makes it mandatory)")
+    pytest.skip(message)
