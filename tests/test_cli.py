@@ -1,0 +1,101 @@
+"""The `loyalty` command as a newcomer runs it: real subprocesses, real files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LOYALTY = [sys.executable, "-c", "from pipelines.cli import main; main()"]
+
+
+def loyalty(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*LOYALTY, *args],
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    "command", ["generate", "ingest", "validate", "build", "report", "run", "status", "sql", "docs"]
+)
+def test_every_command_has_help(tmp_path: Path, command: str) -> None:
+    result = loyalty(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "Usage" in result.stdout
+
+
+def test_generate_run_status_sql_round_trip(tmp_path: Path) -> None:
+    assert loyalty("generate", "--customers", "300", "--months", "6", cwd=tmp_path).returncode == 0
+    exports = [p for p in (tmp_path / "data/landing").rglob("*.*") if not p.name.endswith(".ready")]
+    result = loyalty("run", "--inactivity-days", "90", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"files: {len(exports)} loaded, 0 skipped as duplicates, 0 quarantined" in result.stdout
+    assert "retention rate" in result.stdout
+    assert (tmp_path / "data/warehouse.duckdb").exists()
+    again = loyalty("run", cwd=tmp_path)
+    assert f"files: 0 loaded, {len(exports)} skipped as duplicates" in again.stdout
+    status = loyalty("status", cwd=tmp_path)
+    assert status.returncode == 0 and "orders" in status.stdout
+    csv_out = loyalty("sql", "select count(*) as n from marts.kpi_monthly", "--csv", cwd=tmp_path)
+    assert csv_out.stdout.splitlines()[0] == "n"
+    assert int(csv_out.stdout.splitlines()[1]) >= 6
+
+
+def test_run_passes_as_of_and_inactivity_days(tmp_path: Path) -> None:
+    loyalty("generate", "--customers", "200", "--months", "6", cwd=tmp_path)
+    result = loyalty("run", "--as-of", "2026-03-15", "--inactivity-days", "30", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = loyalty("sql", "select max(month) from marts.kpi_monthly", "--csv", cwd=tmp_path)
+    assert out.stdout.splitlines()[1] == "2026-03-01"
+    runs = loyalty(
+        "sql",
+        "select count(*) from audit.runs where step like 'model:%' and status = 'ok'",
+        "--csv",
+        cwd=tmp_path,
+    )
+    assert int(runs.stdout.splitlines()[1]) >= 10
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["status", "--warehouse", "nowhere.duckdb"], "no warehouse at nowhere.duckdb"),
+        (["run", "--landing", "missing"], "no landing zone at missing"),
+        (["run", "--as-of", "yesterday"], "is not an ISO 8601 date"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "data/landing").mkdir(parents=True)
+    result = loyalty(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_bad_sql_is_one_line(tmp_path: Path) -> None:
+    loyalty("generate", "--customers", "100", "--months", "3", cwd=tmp_path)
+    loyalty("run", cwd=tmp_path)
+    result = loyalty("sql", "select * from nope", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Table with name nope does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sql_is_read_only(tmp_path: Path) -> None:
+    loyalty("generate", "--customers", "100", "--months", "3", cwd=tmp_path)
+    loyalty("run", cwd=tmp_path)
+    result = loyalty("sql", "drop table marts.kpi_monthly", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "read-only" in result.stderr

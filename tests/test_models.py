@@ -1,0 +1,134 @@
+"""The SQL model runner: order from the files, one transaction per model, the data dictionary."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import SQL_DIR, Settings
+from pipelines.docs import mart_page
+from pipelines.errors import ModelError
+from pipelines.models import build_order, discover_models
+from pipelines.warehouse import open_writer
+from tests.conftest import fetch, run, write_entity
+
+ORDERS = [
+    {
+        "order_id": "O1",
+        "customer_id": "C1",
+        "ordered_at": "2025-01-05T10:00:00Z",
+        "net_amount": "10",
+    },
+    {
+        "order_id": "O2",
+        "customer_id": "C1",
+        "ordered_at": "2025-02-05T10:00:00Z",
+        "net_amount": "20",
+    },
+]
+
+
+def test_build_order_follows_the_references_in_the_files() -> None:
+    models = discover_models()
+    order = build_order(models)
+    for name, model in models.items():
+        for dependency in model.depends_on:
+            assert order.index(dependency) < order.index(name), (dependency, name)
+    assert "core.activity_spells" in models["marts.kpi_monthly"].depends_on
+
+
+def test_a_failing_model_leaves_the_previous_tables(settings: Settings, tmp_path: Path) -> None:
+    write_entity(settings.landing, "orders", "orders.csv", ORDERS)
+    run(settings)
+    before = fetch(settings, "select * from marts.kpi_monthly order by month")
+    broken = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, broken)
+    path = broken / "core/purchases.sql"
+    path.write_text(path.read_text().replace("orders.net_amount,", "orders.no_such_column,", 1))
+    from pipelines.models import build
+
+    with (
+        open_writer(settings.warehouse) as con,
+        pytest.raises(ModelError, match="model core.purchases failed"),
+    ):
+        build(con, settings, run_id=99, sql_dir=broken)
+    assert fetch(settings, "select * from marts.kpi_monthly order by month") == before
+    assert fetch(
+        settings,
+        "select status from audit.runs where run_id = 99 and step = 'model:core.purchases'",
+    ) == [("failed",)]
+
+
+def test_every_mart_table_and_column_has_a_comment(settings: Settings) -> None:
+    write_entity(settings.landing, "orders", "orders.csv", ORDERS)
+    run(settings)
+    missing = fetch(
+        settings,
+        "select table_name, column_name from duckdb_columns()"
+        " where schema_name = 'marts' and coalesce(comment, '') = ''",
+    )
+    assert missing == []
+    tables = fetch(
+        settings,
+        "select table_name from duckdb_tables() where schema_name = 'marts' and coalesce(comment, '') = ''",
+    )
+    assert tables == []
+
+
+def test_docs_pages_match_the_sql_headers() -> None:
+    docs = SQL_DIR.parent / "docs" / "marts"
+    for name, model in discover_models().items():
+        if name.startswith("marts."):
+            page = docs / f"{name.removeprefix('marts.')}.md"
+            assert page.exists(), f"{page} is missing: run `make docs`"
+            assert page.read_text(encoding="utf-8") == mart_page(model), (
+                f"{page} is stale: run `make docs`"
+            )
+
+
+def test_only_orders_fills_retention_and_leaves_the_rest_empty(settings: Settings) -> None:
+    write_entity(settings.landing, "orders", "orders.csv", ORDERS)
+    run(settings)
+    assert fetch(settings, "select count(*), count(nps) from marts.kpi_monthly") == [(2, 0)]
+    assert fetch(settings, "select count(*) from marts.cohort_retention") == [(2,)]
+    assert fetch(settings, "select state from marts.customer_loyalty") == [("active",)]
+
+
+def test_shuffled_file_order_gives_identical_marts(tmp_path: Path) -> None:
+    rows = [
+        {
+            "order_id": f"O{i}",
+            "customer_id": f"C{i % 7}",
+            "ordered_at": f"2025-{1 + i % 6:02d}-{1 + i % 27:02d}",
+            "net_amount": str(i),
+        }
+        for i in range(60)
+    ]
+    results = []
+    for attempt, order in enumerate([[0, 1, 2], [2, 0, 1]]):
+        settings = Settings(
+            landing=tmp_path / f"l{attempt}", warehouse=tmp_path / f"w{attempt}.duckdb"
+        )
+        for position in order:
+            write_entity(
+                settings.landing,
+                "orders",
+                f"orders_{position}.csv",
+                rows[position * 20 : (position + 1) * 20],
+            )
+            run(settings, "ingest")
+        run(settings, "build", as_of="2025-07-01")
+        results.append(
+            [
+                fetch(settings, f"select * from marts.{t} order by all")
+                for t in (
+                    "kpi_monthly",
+                    "cohort_retention",
+                    "lifecycle_monthly",
+                    "customer_loyalty",
+                )
+            ]
+        )
+    assert results[0] == results[1]
