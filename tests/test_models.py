@@ -51,7 +51,7 @@ def test_a_failing_model_leaves_the_previous_tables(settings: Settings, tmp_path
 
     with (
         open_writer(settings.warehouse) as con,
-        pytest.raises(ModelError, match="model core.purchases failed"),
+        pytest.raises(ModelError, match=r"model core\.purchases failed"),
     ):
         build(con, settings, run_id=99, sql_dir=broken)
     assert fetch(settings, "select * from marts.kpi_monthly order by month") == before

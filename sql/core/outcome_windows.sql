@@ -1,0 +1,85 @@
+/*
+description: >
+  One row per known customer with a CSAT answer at least 180 days before as_of: their
+  latest such response (responded_at <= as_of - 180 days, carrying a CSAT score) and what
+  happened in the 180 days after it (the outcome window (responded_at, responded_at +
+  180 days]): churn, purchases, revenue, discounts, referrals.
+*/
+with
+
+responses as (
+    select * from core.responses
+    where customer_id is not null
+        and csat is not null
+        and responded_at <= getvariable('as_of') - interval 180 day
+),
+
+latest as (
+    select * from responses
+    qualify row_number() over (partition by customer_id order by responded_at desc, response_id desc) = 1
+),
+
+windows as (
+    select
+        customer_id,
+        response_id,
+        satisfaction_tier,
+        csat,
+        nps_score,
+        responded_at as window_start,
+        responded_at + interval 180 day as window_end
+    from latest
+),
+
+churns as (
+    select windows.customer_id, count(*) > 0 as churned
+    from windows
+    inner join core.activity_spells as spells
+        on spells.customer_id = windows.customer_id
+        and spells.churned_at > windows.window_start
+        and spells.churned_at <= windows.window_end
+    group by all
+),
+
+purchases as (
+    select
+        windows.customer_id,
+        count(*) as orders,
+        sum(p.revenue_net) as revenue_net,
+        sum(p.discount_amount) filter (where p.gross_amount is not null) as discount_amount,
+        sum(p.gross_amount) filter (where p.discount_amount is not null) as gross_amount
+    from windows
+    inner join core.purchases as p
+        on p.customer_id = windows.customer_id
+        and p.ordered_at > windows.window_start
+        and p.ordered_at <= windows.window_end
+    group by all
+),
+
+referrals as (
+    select windows.customer_id, count(*) as referrals
+    from windows
+    inner join staging.stg_events as events
+        on events.customer_id = windows.customer_id
+        and events.event_type = 'referral'
+        and events.occurred_at > windows.window_start
+        and events.occurred_at <= windows.window_end
+    group by all
+),
+
+final as (
+    select
+        windows.*,
+        coalesce(churns.churned, false) as churned,
+        coalesce(purchases.orders, 0) as orders,
+        coalesce(purchases.revenue_net, 0) as revenue_net,
+        purchases.discount_amount,
+        purchases.gross_amount,
+        coalesce(referrals.referrals, 0) as referrals
+    from windows
+    left join churns on churns.customer_id = windows.customer_id
+    left join purchases on purchases.customer_id = windows.customer_id
+    left join referrals on referrals.customer_id = windows.customer_id
+)
+
+select * from final

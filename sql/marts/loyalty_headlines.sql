@@ -1,0 +1,68 @@
+/*
+description: >
+  One row of named headline numbers for the executive summary: the latest complete
+  month's NPS with its margin and flags, satisfaction and delight, and the satisfaction
+  versus delight headline figures.
+columns:
+  month: The latest complete month (the month of the KPIs below).
+  nps: NPS of that month.
+  nps_moe: Its 95 % margin of error in NPS points.
+  nps_low_sample: True when the month's NPS rests on fewer than min_sample responses.
+  nps_change: Change against the month before.
+  nps_change_significant: True when the change exceeds the combined margin of error; false = within noise.
+  csat_pct: Share of CSAT responses scoring 4 or 5 in that month.
+  delight_pct: Share of CSAT responses scoring 5 in that month.
+  active_recommender_rate: Share of promoter responses followed by a referral within 90 days, in the latest month whose 90-day window has closed.
+  active_recommender_month: The month of active_recommender_rate.
+  satisfied_defectors_share: Customers of the satisfied tier (CSAT 4) who churned in their 180-day outcome window, as a share of all customers who churned in their window.
+  delight_lift: Retention in the outcome window of the delighted tier divided by that of the satisfied tier.
+  strongest_driver: The quality item with the highest correlation with the NPS score.
+  strongest_driver_correlation: That correlation.
+*/
+with
+
+latest_month as (
+    select * from marts.kpi_monthly
+    where is_complete
+    order by month desc
+    limit 1
+),
+
+tiers as (
+    select * from marts.satisfaction_outcomes
+),
+
+recommenders as (
+    select month, active_recommender_rate from marts.kpi_monthly
+    where month + interval 1 month + interval 90 day <= getvariable('as_of')
+        and active_recommender_rate is not null
+    order by month desc
+    limit 1
+),
+
+drivers as (
+    select * from marts.quality_drivers where is_strongest_driver limit 1
+),
+
+final as (
+    select
+        latest_month.month,
+        latest_month.nps,
+        latest_month.nps_moe,
+        latest_month.nps_low_sample,
+        latest_month.nps_change,
+        latest_month.nps_change_significant,
+        latest_month.csat_pct,
+        latest_month.delight_pct,
+        (select active_recommender_rate from recommenders) as active_recommender_rate,
+        (select month from recommenders) as active_recommender_month,
+        (select share_of_all_churned from tiers where tier = 'satisfied') as satisfied_defectors_share,
+        (select retention_rate_180d from tiers where tier = 'delighted')
+            / nullif((select retention_rate_180d from tiers where tier = 'satisfied'), 0) as delight_lift,
+        (select item from drivers) as strongest_driver,
+        (select correlation_with_nps from drivers) as strongest_driver_correlation
+    from (select 1) as one_row
+    left join latest_month on true
+)
+
+select * from final

@@ -1,0 +1,75 @@
+/*
+description: >
+  NPS per month and group: by CRM segment and country (of known customers), and by the
+  response's channel and touchpoint. Same de-duplication as the monthly NPS (latest
+  response per known customer and month, anonymous responses once each). Anonymous
+  responses and customers the CRM does not know fall in the group value 'unknown'.
+columns:
+  month: First day of the calendar month in the reporting time zone.
+  dimension: segment, channel, touchpoint or country.
+  value: The group, e.g. the segment name or the ISO country code; 'unknown' where not known.
+  responses: n, the de-duplicated NPS responses of the group in the month.
+  promoters: Responses with a score of 9 or 10.
+  detractors: Responses with a score of 0 to 6.
+  nps: 100 * (promoters - detractors) / n, in [-100, 100].
+  nps_moe: "95 % margin of error of nps, in NPS points: 100 * 1.96 * sqrt((p + d - (p - d)^2) / n)."
+  low_sample: True when n < min_sample (default 30); never show the nps without this flag.
+*/
+with
+
+responses as (
+    select * from core.responses
+    where nps_score is not null
+    qualify customer_id is null
+        or row_number() over (
+            partition by customer_id, month order by responded_at desc, response_id desc
+        ) = 1
+),
+
+crm as (
+    select customer_id, segment, country from core.customers
+),
+
+grouped as (
+    select
+        responses.month,
+        groups.dimension,
+        coalesce(groups.value, 'unknown') as value,
+        responses.nps_group
+    from responses
+    left join crm on crm.customer_id = responses.customer_id
+    cross join lateral (
+        values
+            ('segment', crm.segment),
+            ('channel', responses.channel),
+            ('touchpoint', responses.touchpoint),
+            ('country', crm.country)
+    ) as groups(dimension, value)
+),
+
+counts as (
+    select
+        month,
+        dimension,
+        value,
+        count(*) as responses,
+        count(*) filter (where nps_group = 'promoter') as promoters,
+        count(*) filter (where nps_group = 'detractor') as detractors
+    from grouped
+    group by all
+),
+
+final as (
+    select
+        *,
+        100.0 * (promoters - detractors) / responses as nps,
+        100.0 * 1.96 * sqrt(
+            (promoters / responses + detractors / responses
+                - power(promoters / responses - detractors / responses, 2))
+            / responses
+        ) as nps_moe,
+        responses < getvariable('min_sample') as low_sample
+    from counts
+)
+
+select * from final order by month, dimension, value
