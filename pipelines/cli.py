@@ -165,6 +165,15 @@ def print_result(result: RunResult) -> None:
             out.print(
                 '  rejected rows are in audit.rejects (loyalty sql "select * from audit.rejects")'
             )
+    if result.validation is not None:
+        out.print(result.validation.line(), highlight=False)
+        for checked in result.validation.files:
+            for warning in checked.warnings:
+                out.print(
+                    f"  [yellow]warning[/] {checked.file.file_name}: {warning.expectation} "
+                    f"({warning.observed_value or warning.unexpected_count})",
+                    highlight=False,
+                )
     if result.build is not None:
         out.print(
             f"build: {len(result.build.built)} models in {result.seconds.get('build', 0):.1f} s"
@@ -184,7 +193,7 @@ def ingest(landing: Landing = None, warehouse: Warehouse = None) -> None:
 
 @app.command()
 def validate(warehouse: Warehouse = None) -> None:
-    """Check loaded batches against the expectation suites (not configured yet: says so)."""
+    """Check newly loaded files against expectations/; a critical failure quarantines the file."""
     print_result(run_steps(settings_for(warehouse=warehouse), ("validate",)))
 
 

@@ -13,6 +13,7 @@ from pipelines.errors import LoyaltyError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 SOURCES_FILE = PROJECT_ROOT / "sources" / "sources.yaml"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class Settings:
     timezone: str = "UTC"
     currency: str = "EUR"
     min_sample: int = 30
+    volume_factor: float = 3.0
+    gaming_top_share: float = 0.9
+    gaming_min_responses: int = 30
+    gaming_jump: float = 0.25
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; None values leave a field as it is."""
@@ -48,6 +53,10 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         timezone=env.get("LOYALTY_TIMEZONE", base.timezone),
         currency=env.get("LOYALTY_CURRENCY", base.currency).upper(),
         min_sample=int(env.get("LOYALTY_MIN_SAMPLE", base.min_sample)),
+        volume_factor=float(env.get("LOYALTY_VOLUME_FACTOR", base.volume_factor)),
+        gaming_top_share=float(env.get("LOYALTY_GAMING_TOP_SHARE", base.gaming_top_share)),
+        gaming_min_responses=int(env.get("LOYALTY_GAMING_MIN_RESPONSES", base.gaming_min_responses)),
+        gaming_jump=float(env.get("LOYALTY_GAMING_JUMP", base.gaming_jump)),
     )
     check_settings(settings)
     return settings

@@ -13,6 +13,7 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.loader import FileResult, IngestSummary, ingest_landing
 from pipelines.models import BuildResult, build, record_step
+from pipelines.validate.gate import ValidationSummary, validate_pending
 from pipelines.warehouse import open_writer
 
 STEPS = ("ingest", "validate", "build", "report")
@@ -24,6 +25,7 @@ class RunResult:
 
     run_id: int
     ingest: IngestSummary | None = None
+    validation: ValidationSummary | None = None
     build: BuildResult | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -102,9 +104,8 @@ def run_step(
         result.build = build(con, settings, result.run_id, progress.on_model)
         return len(result.build.built), f"{len(result.build.built)} models built"
     if step == "validate":
-        note = "validation: no expectation suites are configured yet; every loaded batch passes"
-        result.notes.append(note)
-        return None, note
+        result.validation = validate_pending(con, settings, result.run_id)
+        return len(result.validation.files), result.validation.line()
     if step == "report":
         note = "report: the executive report is not built yet; query marts.* meanwhile"
         result.notes.append(note)

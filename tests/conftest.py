@@ -55,7 +55,7 @@ def run(
     effective = settings.with_overrides(
         as_of=parse_as_of(as_of) if as_of else None, inactivity_days=inactivity_days
     )
-    return run_steps(effective, steps or ("ingest", "build"))
+    return run_steps(effective, steps or ("ingest", "validate", "build"))
 
 
 def fetch(settings: Settings, sql: str, params: list[object] | None = None) -> list[tuple]:

@@ -42,3 +42,20 @@ create table if not exists audit.runs (
     message varchar
 );
 comment on table audit.runs is 'One row per run (step = run) and one per step of it: ingest, validate, build, report and each SQL model (step = model:<schema>.<table>), with timings.';
+
+create table if not exists audit.validation_results (
+    run_id bigint,
+    file_id bigint not null,
+    entity varchar not null,
+    expectation varchar not null,
+    "column" varchar,
+    severity varchar not null,
+    success boolean not null,
+    observed_value varchar,
+    unexpected_count bigint,
+    element_count bigint,
+    unexpected_examples varchar,
+    description varchar,
+    checked_at timestamptz not null
+);
+comment on table audit.validation_results is 'One row per expectation and validated file: severity (critical blocks the batch, warning is reported), success, observed value, unexpected count and a few examples.';

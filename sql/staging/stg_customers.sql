@@ -11,7 +11,8 @@ raw_rows as (
 ),
 
 files as (
-    select file_id, file_name, sha256 from audit.files
+    -- Only validated files reach the warehouse's models: the validation gate decides.
+    select file_id, file_name, sha256 from audit.files where status = 'validated'
 ),
 
 ranked as (

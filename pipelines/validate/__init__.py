@@ -1,0 +1,1 @@
+"""The validation gate: Great Expectations suites per entity plus cross-table SQL checks."""

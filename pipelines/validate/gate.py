@@ -1,0 +1,197 @@
+"""The gate: validate every newly loaded file; critical failures quarantine it whole."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+
+from pipelines.config import SQL_DIR, Settings
+from pipelines.errors import LoyaltyError
+from pipelines.ingest.entities import ENTITIES
+from pipelines.validate.gx_runner import CheckResult, apply_mostly, validate_frame
+from pipelines.validate.suites import ExpectationSpec, load_suite
+
+CHUNK_ROWS = 500_000
+CUSTOMER_ENTITIES = ("orders", "events", "responses")
+UNIQUE_KEY_ENTITIES = ("events", "returns", "responses")
+VALIDATION_SQL = SQL_DIR / "validation"
+
+
+class ValidationFailed(LoyaltyError):
+    """A batch broke a critical expectation; it is quarantined and the marts stay as they were."""
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    file_id: int
+    entity: str
+    file_name: str
+
+
+@dataclass
+class FileValidation:
+    file: PendingFile
+    results: list[CheckResult]
+
+    @property
+    def critical_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.severity == "critical" and not r.success]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [r for r in self.results if r.severity == "warning" and not r.success]
+
+
+@dataclass
+class ValidationSummary:
+    files: list[FileValidation] = field(default_factory=list)
+
+    @property
+    def quarantined(self) -> list[FileValidation]:
+        return [f for f in self.files if f.critical_failures]
+
+    def line(self) -> str:
+        warnings = sum(len(f.warnings) for f in self.files)
+        return (
+            f"validation: {len(self.files)} file(s) checked, {len(self.quarantined)} quarantined, "
+            f"{warnings} warning(s)"
+        )
+
+
+def pending_files(con: duckdb.DuckDBPyConnection) -> list[PendingFile]:
+    rows = con.execute(
+        "select file_id, entity, file_name from audit.files where status = 'loaded' order by file_id"
+    ).fetchall()
+    return [PendingFile(*row) for row in rows]
+
+
+def suite_checks(con: duckdb.DuckDBPyConnection, file: PendingFile, specs: list[ExpectationSpec]) -> list[CheckResult]:
+    """Run the GX suite over the file's rows, one bounded chunk at a time."""
+    sql = (VALIDATION_SQL / f"batch_{file.entity}.sql").read_text()
+    reader = con.execute(sql, {"file_id": file.file_id}).fetch_record_batch(CHUNK_ROWS)
+    merged: dict[int, CheckResult] = {}
+    for chunk in reader:
+        frame = chunk.to_pandas()
+        for index, result in enumerate(validate_frame(file.entity, frame, specs)):
+            if index in merged:
+                merged[index].merge(result)
+            else:
+                merged[index] = result
+    by_key = {(s.type, s.column): s for s in specs}
+    for result in merged.values():
+        apply_mostly(by_key[(result.expectation, result.column)], result)
+    return list(merged.values())
+
+
+def sql_check(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object], **names: str) -> CheckResult:
+    """One cross-table check from sql/validation/<name>.sql, run inside DuckDB."""
+    sql = (VALIDATION_SQL / f"{name}.sql").read_text()
+    for key, value in names.items():
+        sql = sql.replace("{" + key + "}", value)
+    row = con.execute(sql, params).fetchone()
+    assert row is not None
+    expectation, column, severity, success, observed, unexpected, elements, examples, description = row
+    return CheckResult(
+        expectation=expectation,
+        column=column,
+        severity=severity,
+        description=description,
+        success=bool(success),
+        unexpected_count=int(unexpected or 0),
+        element_count=int(elements or 0),
+        observed_value=observed,
+        examples=examples.split(", ")[:5] if examples and name != "survey_gaming" else ([examples] if examples else []),
+    )
+
+
+def cross_table_checks(con: duckdb.DuckDBPyConnection, file: PendingFile, settings: Settings) -> list[CheckResult]:
+    entity = ENTITIES[file.entity]
+    results = [sql_check(con, "volume", {"file_id": file.file_id, "entity": file.entity, "factor": settings.volume_factor})]
+    if file.entity in CUSTOMER_ENTITIES:
+        results.append(sql_check(con, "unknown_customers", {"file_id": file.file_id}, table=file.entity))
+    if file.entity in UNIQUE_KEY_ENTITIES:
+        results.append(sql_check(con, "key_reused", {"file_id": file.file_id}, table=file.entity, key=entity.key))
+    if file.entity == "responses":
+        params = {
+            "file_id": file.file_id,
+            "min_n": settings.gaming_min_responses,
+            "top_share": settings.gaming_top_share,
+            "jump": settings.gaming_jump,
+        }
+        results.append(sql_check(con, "survey_gaming", params))
+    return results
+
+
+def record_results(con: duckdb.DuckDBPyConnection, run_id: int | None, validation: FileValidation) -> None:
+    rows = [
+        [
+            run_id,
+            validation.file.file_id,
+            validation.file.entity,
+            r.expectation,
+            r.column,
+            r.severity,
+            r.success,
+            r.observed_value,
+            r.unexpected_count,
+            r.element_count,
+            json.dumps(r.examples or [], ensure_ascii=False),
+            r.description,
+        ]
+        for r in validation.results
+    ]
+    con.executemany(
+        "insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())", rows
+    )
+
+
+def failure_text(file: PendingFile, result: CheckResult) -> str:
+    examples = ", ".join(result.examples or [])
+    share = f"{result.unexpected_count} of {result.element_count} rows" if result.element_count else result.observed_value
+    return (
+        f"{file.file_name}: {result.expectation}({result.column or ''}) failed - {result.description} "
+        f"({share}{'; e.g. ' + examples if examples else ''})"
+    )
+
+
+def validate_file(con: duckdb.DuckDBPyConnection, file: PendingFile, settings: Settings, as_of: datetime, run_id: int | None) -> FileValidation:
+    """Validate one file and settle its status (validated or quarantined) in one transaction."""
+    specs = load_suite(file.entity, as_of, settings.currency)
+    validation = FileValidation(file, suite_checks(con, file, specs) + cross_table_checks(con, file, settings))
+    con.execute("begin transaction")
+    try:
+        record_results(con, run_id, validation)
+        failures = validation.critical_failures
+        status = "quarantined" if failures else "validated"
+        reason = "; ".join(failure_text(file, f) for f in failures) if failures else None
+        con.execute(
+            "update audit.files set status = ?, reason = coalesce(?, reason) where file_id = ?",
+            [status, reason, file.file_id],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return validation
+
+
+def validate_pending(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int | None = None) -> ValidationSummary:
+    """Validate every loaded, not yet validated file; raise ValidationFailed after recording all.
+
+    Future timestamps are judged against the wall clock, not the metrics' as_of: a backfill
+    with an as_of in the past must not quarantine the data that came later.
+    """
+    as_of = datetime.now(UTC)
+    summary = ValidationSummary()
+    for file in pending_files(con):
+        summary.files.append(validate_file(con, file, settings, as_of, run_id))
+    if summary.quarantined:
+        details = "; ".join(failure_text(f.file, f.critical_failures[0]) for f in summary.quarantined)
+        raise ValidationFailed(
+            f"{len(summary.quarantined)} batch(es) quarantined by a critical expectation, the marts keep "
+            f"their previous state: {details}. Fix the export and drop it into the landing zone again."
+        )
+    return summary

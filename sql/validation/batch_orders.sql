@@ -1,0 +1,10 @@
+-- The rows of one loaded orders file as the suite sees them: amounts as doubles, and the
+-- derived column _net_difference = net - (gross - discount) where all three are given.
+select
+    * exclude (_file_id, _record, net_amount, gross_amount, discount_amount),
+    net_amount::double as net_amount,
+    gross_amount::double as gross_amount,
+    discount_amount::double as discount_amount,
+    (net_amount - (gross_amount - discount_amount))::double as _net_difference
+from raw.orders
+where _file_id = $file_id

@@ -1,0 +1,34 @@
+-- Keys the contract calls unique (warning): ids of the batch that an earlier file already
+-- delivered with other values. The latest export wins in staging; this says it happened.
+with
+
+batch as (
+    select {key} as key, hash(*columns(* exclude (_file_id, _record))) as content
+    from raw.{table}
+    where _file_id = $file_id
+),
+
+earlier as (
+    select {key} as key, hash(*columns(* exclude (_file_id, _record))) as content
+    from raw.{table}
+    where _file_id in (
+        select file_id from audit.files where status = 'validated' and file_id <> $file_id
+    )
+),
+
+changed as (
+    select distinct batch.key
+    from batch
+    inner join earlier on earlier.key = batch.key and earlier.content <> batch.content
+)
+
+select
+    'expect_{key}_not_redelivered_with_other_values' as expectation,
+    '{key}' as "column",
+    'warning' as severity,
+    (select count(*) from changed) = 0 as success,
+    null as observed_value,
+    (select count(*) from changed) as unexpected_count,
+    (select count(*) from batch) as element_count,
+    (select string_agg(key, ', ') from (select key from changed order by 1 limit 5)) as examples,
+    'A {key} delivered again carries the same values (else the latest export wins).' as description
