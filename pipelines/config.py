@@ -55,7 +55,9 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         min_sample=int(env.get("LOYALTY_MIN_SAMPLE", base.min_sample)),
         volume_factor=float(env.get("LOYALTY_VOLUME_FACTOR", base.volume_factor)),
         gaming_top_share=float(env.get("LOYALTY_GAMING_TOP_SHARE", base.gaming_top_share)),
-        gaming_min_responses=int(env.get("LOYALTY_GAMING_MIN_RESPONSES", base.gaming_min_responses)),
+        gaming_min_responses=int(
+            env.get("LOYALTY_GAMING_MIN_RESPONSES", base.gaming_min_responses)
+        ),
         gaming_jump=float(env.get("LOYALTY_GAMING_JUMP", base.gaming_jump)),
     )
     check_settings(settings)

@@ -13,6 +13,7 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.loader import FileResult, IngestSummary, ingest_landing
 from pipelines.models import BuildResult, build, record_step
+from pipelines.validate.docs import write_validation_page
 from pipelines.validate.gate import ValidationSummary, validate_pending
 from pipelines.warehouse import open_writer
 
@@ -104,7 +105,11 @@ def run_step(
         result.build = build(con, settings, result.run_id, progress.on_model)
         return len(result.build.built), f"{len(result.build.built)} models built"
     if step == "validate":
-        result.validation = validate_pending(con, settings, result.run_id)
+        try:
+            result.validation = validate_pending(con, settings, result.run_id)
+        finally:
+            page = write_validation_page(con, settings.reports / "validation.html")
+            result.notes.append(f"validation results: {page}")
         return len(result.validation.files), result.validation.line()
     if step == "report":
         note = "report: the executive report is not built yet; query marts.* meanwhile"

@@ -68,7 +68,9 @@ def pending_files(con: duckdb.DuckDBPyConnection) -> list[PendingFile]:
     return [PendingFile(*row) for row in rows]
 
 
-def suite_checks(con: duckdb.DuckDBPyConnection, file: PendingFile, specs: list[ExpectationSpec]) -> list[CheckResult]:
+def suite_checks(
+    con: duckdb.DuckDBPyConnection, file: PendingFile, specs: list[ExpectationSpec]
+) -> list[CheckResult]:
     """Run the GX suite over the file's rows, one bounded chunk at a time."""
     sql = (VALIDATION_SQL / f"batch_{file.entity}.sql").read_text()
     reader = con.execute(sql, {"file_id": file.file_id}).fetch_record_batch(CHUNK_ROWS)
@@ -86,14 +88,26 @@ def suite_checks(con: duckdb.DuckDBPyConnection, file: PendingFile, specs: list[
     return list(merged.values())
 
 
-def sql_check(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object], **names: str) -> CheckResult:
+def sql_check(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object], **names: str
+) -> CheckResult:
     """One cross-table check from sql/validation/<name>.sql, run inside DuckDB."""
     sql = (VALIDATION_SQL / f"{name}.sql").read_text()
     for key, value in names.items():
         sql = sql.replace("{" + key + "}", value)
     row = con.execute(sql, params).fetchone()
     assert row is not None
-    expectation, column, severity, success, observed, unexpected, elements, examples, description = row
+    (
+        expectation,
+        column,
+        severity,
+        success,
+        observed,
+        unexpected,
+        elements,
+        examples,
+        description,
+    ) = row
     return CheckResult(
         expectation=expectation,
         column=column,
@@ -103,17 +117,33 @@ def sql_check(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, objec
         unexpected_count=int(unexpected or 0),
         element_count=int(elements or 0),
         observed_value=observed,
-        examples=examples.split(", ")[:5] if examples and name != "survey_gaming" else ([examples] if examples else []),
+        examples=examples.split(", ")[:5]
+        if examples and name != "survey_gaming"
+        else ([examples] if examples else []),
     )
 
 
-def cross_table_checks(con: duckdb.DuckDBPyConnection, file: PendingFile, settings: Settings) -> list[CheckResult]:
+def cross_table_checks(
+    con: duckdb.DuckDBPyConnection, file: PendingFile, settings: Settings
+) -> list[CheckResult]:
     entity = ENTITIES[file.entity]
-    results = [sql_check(con, "volume", {"file_id": file.file_id, "entity": file.entity, "factor": settings.volume_factor})]
+    results = [
+        sql_check(
+            con,
+            "volume",
+            {"file_id": file.file_id, "entity": file.entity, "factor": settings.volume_factor},
+        )
+    ]
     if file.entity in CUSTOMER_ENTITIES:
-        results.append(sql_check(con, "unknown_customers", {"file_id": file.file_id}, table=file.entity))
+        results.append(
+            sql_check(con, "unknown_customers", {"file_id": file.file_id}, table=file.entity)
+        )
     if file.entity in UNIQUE_KEY_ENTITIES:
-        results.append(sql_check(con, "key_reused", {"file_id": file.file_id}, table=file.entity, key=entity.key))
+        results.append(
+            sql_check(
+                con, "key_reused", {"file_id": file.file_id}, table=file.entity, key=entity.key
+            )
+        )
     if file.entity == "responses":
         params = {
             "file_id": file.file_id,
@@ -125,7 +155,9 @@ def cross_table_checks(con: duckdb.DuckDBPyConnection, file: PendingFile, settin
     return results
 
 
-def record_results(con: duckdb.DuckDBPyConnection, run_id: int | None, validation: FileValidation) -> None:
+def record_results(
+    con: duckdb.DuckDBPyConnection, run_id: int | None, validation: FileValidation
+) -> None:
     rows = [
         [
             run_id,
@@ -144,23 +176,36 @@ def record_results(con: duckdb.DuckDBPyConnection, run_id: int | None, validatio
         for r in validation.results
     ]
     con.executemany(
-        "insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())", rows
+        "insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        rows,
     )
 
 
 def failure_text(file: PendingFile, result: CheckResult) -> str:
     examples = ", ".join(result.examples or [])
-    share = f"{result.unexpected_count} of {result.element_count} rows" if result.element_count else result.observed_value
+    share = (
+        f"{result.unexpected_count} of {result.element_count} rows"
+        if result.element_count
+        else result.observed_value
+    )
     return (
         f"{file.file_name}: {result.expectation}({result.column or ''}) failed - {result.description} "
         f"({share}{'; e.g. ' + examples if examples else ''})"
     )
 
 
-def validate_file(con: duckdb.DuckDBPyConnection, file: PendingFile, settings: Settings, as_of: datetime, run_id: int | None) -> FileValidation:
+def validate_file(
+    con: duckdb.DuckDBPyConnection,
+    file: PendingFile,
+    settings: Settings,
+    as_of: datetime,
+    run_id: int | None,
+) -> FileValidation:
     """Validate one file and settle its status (validated or quarantined) in one transaction."""
     specs = load_suite(file.entity, as_of, settings.currency)
-    validation = FileValidation(file, suite_checks(con, file, specs) + cross_table_checks(con, file, settings))
+    validation = FileValidation(
+        file, suite_checks(con, file, specs) + cross_table_checks(con, file, settings)
+    )
     con.execute("begin transaction")
     try:
         record_results(con, run_id, validation)
@@ -178,7 +223,9 @@ def validate_file(con: duckdb.DuckDBPyConnection, file: PendingFile, settings: S
     return validation
 
 
-def validate_pending(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int | None = None) -> ValidationSummary:
+def validate_pending(
+    con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int | None = None
+) -> ValidationSummary:
     """Validate every loaded, not yet validated file; raise ValidationFailed after recording all.
 
     Future timestamps are judged against the wall clock, not the metrics' as_of: a backfill
@@ -189,7 +236,9 @@ def validate_pending(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
     for file in pending_files(con):
         summary.files.append(validate_file(con, file, settings, as_of, run_id))
     if summary.quarantined:
-        details = "; ".join(failure_text(f.file, f.critical_failures[0]) for f in summary.quarantined)
+        details = "; ".join(
+            failure_text(f.file, f.critical_failures[0]) for f in summary.quarantined
+        )
         raise ValidationFailed(
             f"{len(summary.quarantined)} batch(es) quarantined by a critical expectation, the marts keep "
             f"their previous state: {details}. Fix the export and drop it into the landing zone again."

@@ -42,8 +42,14 @@ class CheckResult:
 
 def apply_mostly(spec: ExpectationSpec, result: CheckResult) -> None:
     """Over the whole batch, a spec with `mostly` passes while the unexpected share stays within it."""
-    if "mostly" in spec.kwargs and result.element_count and not (result.observed_value or "").startswith("error"):
-        result.success = result.unexpected_count / result.element_count <= 1 - float(spec.kwargs["mostly"])
+    if (
+        "mostly" in spec.kwargs
+        and result.element_count
+        and not (result.observed_value or "").startswith("error")
+    ):
+        result.success = result.unexpected_count / result.element_count <= 1 - float(
+            spec.kwargs["mostly"]
+        )
 
 
 @cache
@@ -73,7 +79,9 @@ def build_suite(name: str, specs: list[ExpectationSpec]) -> Any:
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     expectations = [
-        ExpectationConfiguration(type=s.type, kwargs=gx_kwargs(s), meta={"position": i}).to_domain_obj()
+        ExpectationConfiguration(
+            type=s.type, kwargs=gx_kwargs(s), meta={"position": i}
+        ).to_domain_obj()
         for i, s in enumerate(specs)
     ]
     return gx.ExpectationSuite(name=name, expectations=expectations)
@@ -83,9 +91,13 @@ def example_text(value: Any) -> str:
     return str(value)[:80]
 
 
-def validate_frame(name: str, frame: pd.DataFrame, specs: list[ExpectationSpec]) -> list[CheckResult]:
+def validate_frame(
+    name: str, frame: pd.DataFrame, specs: list[ExpectationSpec]
+) -> list[CheckResult]:
     """Run the suite on one chunk; expectations on columns the chunk lacks are skipped."""
-    present = [s for s in specs if all(c in frame.columns for c in (s.column or "").split(",") if c)]
+    present = [
+        s for s in specs if all(c in frame.columns for c in (s.column or "").split(",") if c)
+    ]
     if not present:
         return []
     batch = batch_definition().get_batch(batch_parameters={"dataframe": frame})
@@ -99,7 +111,16 @@ def validate_frame(name: str, frame: pd.DataFrame, specs: list[ExpectationSpec])
         info = item.result or {}
         if item.exception_info and item.exception_info.get("raised_exception"):
             message = str(item.exception_info.get("exception_message"))[:200]
-            results.append(CheckResult(spec.type, spec.column, spec.severity, spec.description, False, observed_value=f"error: {message}"))
+            results.append(
+                CheckResult(
+                    spec.type,
+                    spec.column,
+                    spec.severity,
+                    spec.description,
+                    False,
+                    observed_value=f"error: {message}",
+                )
+            )
             continue
         observed = info.get("observed_value")
         results.append(
@@ -112,7 +133,9 @@ def validate_frame(name: str, frame: pd.DataFrame, specs: list[ExpectationSpec])
                 unexpected_count=int(info.get("unexpected_count") or 0),
                 element_count=int(info.get("element_count") or len(frame)),
                 observed_value=None if observed is None else str(observed),
-                examples=[example_text(v) for v in info.get("partial_unexpected_list") or []][:EXAMPLES],
+                examples=[example_text(v) for v in info.get("partial_unexpected_list") or []][
+                    :EXAMPLES
+                ],
             )
         )
     return results

@@ -26,7 +26,11 @@ class ExpectationSpec:
     @property
     def column(self) -> str | None:
         column = self.kwargs.get("column")
-        return column if isinstance(column, str) else ",".join(self.kwargs.get("column_list", [])) or None
+        return (
+            column
+            if isinstance(column, str)
+            else ",".join(self.kwargs.get("column_list", [])) or None
+        )
 
 
 def substitute(value: Any, parameters: dict[str, Any]) -> Any:
@@ -34,7 +38,9 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
     if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
         key = value[1:-1]
         if key not in parameters:
-            raise LoyaltyError(f"unknown placeholder {value} in an expectation suite; known: {', '.join(parameters)}")
+            raise LoyaltyError(
+                f"unknown placeholder {value} in an expectation suite; known: {', '.join(parameters)}"
+            )
         return parameters[key]
     if isinstance(value, list):
         return [substitute(v, parameters) for v in value]
@@ -43,7 +49,9 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
     return value
 
 
-def load_suite(entity: str, as_of: datetime, currency: str, folder: Path = EXPECTATIONS_DIR) -> list[ExpectationSpec]:
+def load_suite(
+    entity: str, as_of: datetime, currency: str, folder: Path = EXPECTATIONS_DIR
+) -> list[ExpectationSpec]:
     """The suite of one entity with its placeholders filled in."""
     path = folder / f"{entity}.json"
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -52,7 +60,9 @@ def load_suite(entity: str, as_of: datetime, currency: str, folder: Path = EXPEC
     for item in data["expectations"]:
         severity = item.get("meta", {}).get("severity")
         if severity not in ("critical", "warning"):
-            raise LoyaltyError(f"{path}: every expectation needs meta.severity critical or warning ({item['type']})")
+            raise LoyaltyError(
+                f"{path}: every expectation needs meta.severity critical or warning ({item['type']})"
+            )
         specs.append(
             ExpectationSpec(
                 type=item["type"],

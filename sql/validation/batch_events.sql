@@ -4,3 +4,4 @@ select
     epoch(resolved_at - occurred_at) / 3600.0 as _resolution_hours
 from raw.events
 where _file_id = $file_id
+order by _record

@@ -8,3 +8,4 @@ select
     (net_amount - (gross_amount - discount_amount))::double as _net_difference
 from raw.orders
 where _file_id = $file_id
+order by _record
