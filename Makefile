@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 5000
-DEMO_MONTHS ?= 24
+DEMO_MONTHS ?= 36
 
 .PHONY: install demo test lint format docs clean
 
@@ -22,6 +22,7 @@ demo: install
 	$(BIN)/loyalty run --landing data/landing --warehouse data/warehouse.duckdb
 
 test: install
+	./scripts/ensure-system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

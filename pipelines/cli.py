@@ -6,6 +6,8 @@ import csv
 import os
 import sys
 import time
+from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +22,7 @@ from pipelines.errors import LoyaltyError
 from pipelines.generate import GenerateOptions, generate
 from pipelines.ingest.loader import FileResult, landing_files
 from pipelines.models import discover_models
+from pipelines.report.write import write_reports
 from pipelines.run import Progress as RunProgress
 from pipelines.run import RunResult, run_steps
 from pipelines.status import latest_kpis, query, status_tables
@@ -38,6 +41,17 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+
+class Language(StrEnum):
+    en = "en"
+    de = "de"
+
+
+class OutputFormat(StrEnum):
+    html = "html"
+    pdf = "pdf"
+
 
 Landing = Annotated[
     Path | None,
@@ -210,9 +224,41 @@ def build_command(
 
 
 @app.command()
-def report(warehouse: Warehouse = None) -> None:
-    """Write the executive report (not built yet: says so)."""
-    print_result(run_steps(settings_for(warehouse=warehouse), ("report",)))
+def report(
+    warehouse: Warehouse = None,
+    lang: Annotated[
+        list[Language] | None,
+        typer.Option("--lang", help="Language(s) of the report. [default: en and de]"),
+    ] = None,
+    output_format: Annotated[
+        list[OutputFormat] | None, typer.Option("--format", help="html and/or pdf. [default: both]")
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM. [default: the latest complete month]")
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="File to write (one language, one format).")
+    ] = None,
+) -> None:
+    """Write the executive report (HTML and PDF, English and German) from the marts."""
+    settings = settings_for(warehouse=warehouse)
+    languages = tuple(lang or ("en", "de"))
+    formats = tuple(output_format or ("html", "pdf"))
+    if out_file and (len(languages) > 1 or len(formats) > 1):
+        fail("--out names one file: choose one --lang and one --format with it")
+    with open_reader(settings.warehouse) as con:
+        written = write_reports(con, settings, parse_month(month), languages, formats, out_file)
+    for path in written:
+        out.print(f"wrote {path}", highlight=False)
+
+
+def parse_month(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise LoyaltyError(f"--month {text!r} is not a month like 2025-06") from None
 
 
 @app.command()

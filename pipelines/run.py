@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
@@ -13,6 +14,7 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.loader import FileResult, IngestSummary, ingest_landing
 from pipelines.models import BuildResult, build, record_step
+from pipelines.report.write import write_reports
 from pipelines.validate.docs import write_validation_page
 from pipelines.validate.gate import ValidationSummary, validate_pending
 from pipelines.warehouse import open_writer
@@ -28,6 +30,7 @@ class RunResult:
     ingest: IngestSummary | None = None
     validation: ValidationSummary | None = None
     build: BuildResult | None = None
+    reports: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -112,7 +115,8 @@ def run_step(
             result.notes.append(f"validation results: {page}")
         return len(result.validation.files), result.validation.line()
     if step == "report":
-        note = "report: the executive report is not built yet; query marts.* meanwhile"
-        result.notes.append(note)
-        return None, note
+        result.reports = write_reports(con, settings)
+        return len(
+            result.reports
+        ), f"{len(result.reports)} report files in {result.reports[0].parent}"
     raise LoyaltyError(f"unknown step {step!r}; steps are {', '.join(STEPS)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import socket
 from collections.abc import Iterable
 from datetime import datetime
@@ -80,6 +81,17 @@ def fetch_dicts(settings: Settings, sql: str) -> list[dict[str, object]]:
 
 def ts(text: str) -> datetime:
     return parse_as_of(text)
+
+
+def require_tool(name: str) -> str:
+    """The path of a system tool; skip without it, unless CI made such tools mandatory."""
+    path = shutil.which(name)
+    if path:
+        return path
+    message = f"{name} is not installed (scripts/ensure-system-packages installs it)"
+    if os.environ.get("LOYALTY_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " (LOYALTY_REQUIRE_SERVICES=1 makes it mandatory)")
+    pytest.skip(message)
 
 
 def service_available(host: str, port: int) -> bool:

@@ -69,15 +69,15 @@ def pending_files(con: duckdb.DuckDBPyConnection) -> list[PendingFile]:
 
 
 def suite_checks(
-    con: duckdb.DuckDBPyConnection, file: PendingFile, specs: list[ExpectationSpec]
+    con: duckdb.DuckDBPyConnection, entity: str, file_ids: list[int], specs: list[ExpectationSpec]
 ) -> list[CheckResult]:
-    """Run the GX suite over the file's rows, one bounded chunk at a time."""
-    sql = (VALIDATION_SQL / f"batch_{file.entity}.sql").read_text()
-    reader = con.execute(sql, {"file_id": file.file_id}).fetch_record_batch(CHUNK_ROWS)
+    """Run the GX suite over the files' rows, one bounded chunk at a time."""
+    sql = (VALIDATION_SQL / f"batch_{entity}.sql").read_text()
+    reader = con.execute(sql, {"file_ids": file_ids}).fetch_record_batch(CHUNK_ROWS)
     merged: dict[int, CheckResult] = {}
     for chunk in reader:
         frame = chunk.to_pandas()
-        for index, result in enumerate(validate_frame(file.entity, frame, specs)):
+        for index, result in enumerate(validate_frame(entity, frame, specs)):
             if index in merged:
                 merged[index].merge(result)
             else:
@@ -194,18 +194,9 @@ def failure_text(file: PendingFile, result: CheckResult) -> str:
     )
 
 
-def validate_file(
-    con: duckdb.DuckDBPyConnection,
-    file: PendingFile,
-    settings: Settings,
-    as_of: datetime,
-    run_id: int | None,
-) -> FileValidation:
-    """Validate one file and settle its status (validated or quarantined) in one transaction."""
-    specs = load_suite(file.entity, as_of, settings.currency)
-    validation = FileValidation(
-        file, suite_checks(con, file, specs) + cross_table_checks(con, file, settings)
-    )
+def settle(con: duckdb.DuckDBPyConnection, validation: FileValidation, run_id: int | None) -> None:
+    """Record a file's results and set its status (validated or quarantined) in one transaction."""
+    file = validation.file
     con.execute("begin transaction")
     try:
         record_results(con, run_id, validation)
@@ -220,7 +211,30 @@ def validate_file(
     except BaseException:
         con.execute("rollback")
         raise
-    return validation
+
+
+def validate_entity(
+    con: duckdb.DuckDBPyConnection,
+    files: list[PendingFile],
+    settings: Settings,
+    as_of: datetime,
+    run_id: int | None,
+) -> list[FileValidation]:
+    """Validate an entity's new files: the suite once over all of them, per file only on a failure."""
+    specs = load_suite(files[0].entity, as_of, settings.currency)
+    together = suite_checks(con, files[0].entity, [f.file_id for f in files], specs)
+    failed = any(r.severity == "critical" and not r.success for r in together)
+    validations = []
+    for file in files:
+        suite = (
+            suite_checks(con, file.entity, [file.file_id], specs)
+            if failed and len(files) > 1
+            else together
+        )
+        validation = FileValidation(file, suite + cross_table_checks(con, file, settings))
+        settle(con, validation, run_id)
+        validations.append(validation)
+    return validations
 
 
 def validate_pending(
@@ -233,8 +247,10 @@ def validate_pending(
     """
     as_of = datetime.now(UTC)
     summary = ValidationSummary()
-    for file in pending_files(con):
-        summary.files.append(validate_file(con, file, settings, as_of, run_id))
+    pending = pending_files(con)
+    for entity in dict.fromkeys(f.entity for f in pending):
+        files = [f for f in pending if f.entity == entity]
+        summary.files.extend(validate_entity(con, files, settings, as_of, run_id))
     if summary.quarantined:
         details = "; ".join(
             failure_text(f.file, f.critical_failures[0]) for f in summary.quarantined

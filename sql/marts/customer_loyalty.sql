@@ -12,6 +12,7 @@ columns:
   revenue_net: Net revenue up to as_of (net_amount minus returns), reporting currency.
   state: "active (active at as_of in their first spell), won_back (active at as_of after a churn), churned (not active at as_of), prospect (no purchase yet)."
   churned_at: Date of the latest churn at or before as_of (for won_back customers, the churn they were won back from); NULL if never churned.
+  churn_kind: explicit (CRM churn or cancellation event) or lapse (no purchase for W days) for that churn.
   churn_reason: CRM reason of that churn when it was explicit; NULL for lapses and unknown reasons.
   spells: Number of active spells (1 + number of win-backs).
   last_nps: NPS score (0-10) of the customer's latest response carrying one, up to as_of.
@@ -67,7 +68,7 @@ spell_summary as (
 ),
 
 last_churn as (
-    select customer_id, churned_at, churn_reason
+    select customer_id, churned_at, churn_kind, churn_reason
     from spells
     where churned_at is not null
     qualify row_number() over (partition by customer_id order by churned_at desc) = 1
@@ -107,6 +108,7 @@ final as (
             else 'churned'
         end as state,
         last_churn.churned_at,
+        last_churn.churn_kind,
         last_churn.churn_reason,
         coalesce(spell_summary.spells, 0) as spells,
         last_nps.last_nps,

@@ -1,4 +1,4 @@
--- The rows of one loaded orders file as the suite sees them: amounts as doubles, and the
+-- The rows of the given loaded orders files as the suite sees them: amounts as doubles, and the
 -- derived column _net_difference = net - (gross - discount) where all three are given.
 select
     * exclude (_file_id, _record, net_amount, gross_amount, discount_amount),
@@ -7,5 +7,5 @@ select
     discount_amount::double as discount_amount,
     (net_amount - (gross_amount - discount_amount))::double as _net_difference
 from raw.orders
-where _file_id = $file_id
+where list_contains($file_ids, _file_id)
 order by _record

@@ -1,3 +1,3 @@
--- The rows of one loaded survey responses file as the suite sees them.
-select * exclude (_file_id, _record) from raw.responses where _file_id = $file_id
+-- The rows of the given loaded survey responses files as the suite sees them.
+select * exclude (_file_id, _record) from raw.responses where list_contains($file_ids, _file_id)
 order by _record

@@ -1,5 +1,5 @@
--- The rows of one loaded returns file as the suite sees them.
+-- The rows of the given loaded returns files as the suite sees them.
 select * exclude (_file_id, _record, amount), amount::double as amount
 from raw.returns
-where _file_id = $file_id
+where list_contains($file_ids, _file_id)
 order by _record

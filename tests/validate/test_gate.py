@@ -26,7 +26,7 @@ def marts_checksum(settings: Settings) -> str:
         t
         for (t,) in fetch(
             settings,
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1",
+            "select table_name from duckdb_tables() where schema_name = 'marts' and table_name <> 'build_info' order by 1",
         )
     ]
     digest = hashlib.sha256()

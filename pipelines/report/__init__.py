@@ -1,0 +1,1 @@
+"""The executive report: report data (one query module), charts, texts, HTML and PDF."""

@@ -1,0 +1,54 @@
+"""Write the report files: HTML (and PDF) per language into data/reports/YYYY-MM/."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import Settings
+from pipelines.errors import LoyaltyError
+from pipelines.report.data import load_report_data, report_month
+from pipelines.report.render import month_folder, render_html, write_pdf
+from pipelines.warehouse import table_exists
+
+LANGUAGES = ("en", "de")
+FORMATS = ("html", "pdf")
+
+
+def write_reports(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    month: date | None = None,
+    languages: tuple[str, ...] = LANGUAGES,
+    formats: tuple[str, ...] = FORMATS,
+    out: Path | None = None,
+) -> list[Path]:
+    """Render the report of `month` (default: the latest complete month) in each language and format."""
+    if not table_exists(con, "marts", "kpi_monthly"):
+        raise LoyaltyError("no marts yet: run `loyalty run` (or `loyalty build`) before the report")
+    chosen = report_month(con, month)
+    if chosen is None:
+        wanted = f"{month:%Y-%m}" if month else "a complete month"
+        raise LoyaltyError(
+            f"marts.kpi_monthly has no row for {wanted}; pick a month with data (--month YYYY-MM)"
+        )
+    data = load_report_data(con, chosen)
+    written = []
+    for lang in languages:
+        html = render_html(data, lang)
+        for fmt in formats:
+            path = out if out and len(languages) == 1 and len(formats) == 1 else None
+            path = (
+                path
+                or month_folder(settings.reports, chosen)
+                / f"loyalty-report-{chosen:%Y-%m}-{lang}.{fmt}"
+            )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if fmt == "html":
+                path.write_text(html, encoding="utf-8")
+            else:
+                write_pdf(html, path)
+            written.append(path)
+    return written

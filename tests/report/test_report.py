@@ -1,0 +1,199 @@
+"""The executive report on sample data: both languages and formats, numbers equal to the marts."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import Settings
+from pipelines.generate import GenerateOptions, generate
+from pipelines.report.data import load_report_data, report_month
+from pipelines.report.render import headline_cards
+from pipelines.report.texts import Formatter
+from pipelines.warehouse import open_reader
+from tests.conftest import fetch_dicts, require_tool, run, write_entity
+from tests.test_cli import loyalty
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("report")
+    settings = Settings(
+        landing=root / "landing", warehouse=root / "warehouse.duckdb", reports=root / "reports"
+    )
+    generate(GenerateOptions(settings.landing, customers=1500, months=24, seed=5))
+    run(settings, "ingest", "validate", "build", "report")
+    return settings
+
+
+def report_files(settings: Settings) -> list[Path]:
+    return sorted(settings.reports.glob("*/loyalty-report-*"))
+
+
+def test_both_languages_and_formats_are_written(company: Settings) -> None:
+    names = [p.name for p in report_files(company)]
+    month = names[0].split("-report-")[1][:7]
+    assert names == [
+        f"loyalty-report-{month}-{lang}.{fmt}" for lang in ("de", "en") for fmt in ("html", "pdf")
+    ]
+    assert all(p.stat().st_size > 10_000 for p in report_files(company))
+    assert all(
+        p.read_bytes().startswith(b"%PDF") for p in report_files(company) if p.suffix == ".pdf"
+    )
+
+
+def test_every_headline_number_equals_its_mart(company: Settings) -> None:
+    with open_reader(company.warehouse) as con:
+        data = load_report_data(con, report_month(con, None))
+    (kpis,) = fetch_dicts(company, f"select * from marts.kpi_monthly where month = '{data.month}'")
+    (headlines,) = fetch_dicts(company, "select * from marts.loyalty_headlines")
+    for lang in ("en", "de"):
+        html = (
+            company.reports
+            / f"{data.month:%Y-%m}"
+            / f"loyalty-report-{data.month:%Y-%m}-{lang}.html"
+        ).read_text()
+        for card in headline_cards(data, Formatter(lang, "EUR")):
+            expected = (
+                headlines[card.key] if card.key == "active_recommender_rate" else kpis[card.key]
+            )
+            assert card.value == pytest.approx(float(expected)), card.key
+            block = re.search(rf'data-kpi="{card.key}">(.*?)</div>\s*</div>', html, re.S)
+            assert block is not None and card.text.replace("<", "&lt;") in block.group(1), (
+                lang,
+                card.key,
+            )
+
+
+def test_number_and_date_formats_per_language(company: Settings) -> None:
+    german = next(p for p in report_files(company) if p.name.endswith("-de.html")).read_text()
+    english = next(p for p in report_files(company) if p.name.endswith("-en.html")).read_text()
+    assert re.search(r"\d+,\d\u00a0%", german) and re.search(r"\d+\.\d\u00a0%", english)
+    assert re.search(r"\d{1,3}\.\d{3}\u00a0EUR", german) and re.search(
+        r"\d{1,3},\d{3}\u00a0EUR", english
+    )
+    assert "Juni 2026" in german and "June 2026" in english
+
+
+def test_low_sample_nps_is_never_shown_without_its_flag(company: Settings) -> None:
+    html = next(p for p in report_files(company) if p.name.endswith("-en.html")).read_text()
+    low = fetch_dicts(
+        company,
+        "select * from marts.nps_by_segment where low_sample and dimension <> 'touchpoint' and month = (select max(month) from marts.kpi_monthly where is_complete)",
+    )
+    assert low, "the sample should have small groups"
+    assert html.count("low sample (n=") >= len(low)
+
+
+def test_the_satisfaction_sentence_is_written_from_the_numbers(company: Settings) -> None:
+    (headlines,) = fetch_dicts(company, "select * from marts.loyalty_headlines")
+    html = next(p for p in report_files(company) if p.name.endswith("-en.html")).read_text()
+    share = f"{headlines['satisfied_defectors_share'] * 100:.0f}\u00a0%"
+    lift = f"{headlines['delight_lift']:.1f}"
+    assert f"{share} of the customers who left within 180 days" in html
+    assert f"stayed {lift} times as often" in html
+
+
+def test_html_is_self_contained(company: Settings) -> None:
+    html = next(p for p in report_files(company) if p.name.endswith("-en.html")).read_text()
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "<svg" in html
+
+
+def test_report_without_surveys_explains_what_is_missing(settings: Settings) -> None:
+    write_entity(
+        settings.landing,
+        "orders",
+        "orders.csv",
+        [
+            {
+                "order_id": f"O{i}",
+                "customer_id": f"C{i % 5}",
+                "ordered_at": f"2025-{1 + i % 4:02d}-10T10:00:00Z",
+                "net_amount": "10",
+            }
+            for i in range(20)
+        ],
+    )
+    run(settings, "ingest", "validate", "build", "report", as_of="2025-05-15T00:00:00Z")
+    html = (settings.reports / "2025-04" / "loyalty-report-2025-04-en.html").read_text()
+    assert 'id="no-surveys"' in html and "No survey responses are loaded" in html
+    assert 'id="no-crm"' in html
+
+
+def test_html_in_headless_chromium_has_no_errors_and_no_requests(
+    company: Settings, tmp_path: Path
+) -> None:
+    chromium = require_tool("chromium")
+    page = next(p for p in report_files(company) if p.name.endswith("-de.html"))
+    screenshot, netlog = tmp_path / "report.png", tmp_path / "net.json"
+    result = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--log-net-log={netlog}",
+            "--window-size=1100,3000",
+            f"--screenshot={screenshot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert screenshot.exists() and screenshot.stat().st_size > 50_000
+    console = [
+        line for line in result.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line
+    ]
+    assert console == []
+    events = json.loads(netlog.read_text())["events"]
+    page_requests = {
+        e["params"]["url"]
+        for e in events
+        if "url" in e.get("params", {})
+        and e["params"].get("initiator", "not an origin") != "not an origin"
+    }
+    assert page_requests == set(), "the page asked the network for something"
+
+
+def test_pdf_pages_convert_to_png(company: Settings, tmp_path: Path) -> None:
+    pdftoppm = require_tool("pdftoppm")
+    pdf = next(p for p in report_files(company) if p.name.endswith("-en.pdf"))
+    subprocess.run(
+        [pdftoppm, "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=120
+    )
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert 2 <= len(pages) <= 8
+
+
+def test_cli_report_options(company: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "one.html"
+    result = loyalty(
+        "report",
+        "--warehouse",
+        str(company.warehouse),
+        "--lang",
+        "de",
+        "--format",
+        "html",
+        "--month",
+        "2025-12",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Dezember 2025" in out.read_text()
