@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 36
 
-.PHONY: install demo test lint format docs clean
+.PHONY: install demo test lint format docs clean airflow bench bench-small
 
 install: $(STAMP)
 
@@ -40,3 +40,12 @@ docs: install
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache
+
+airflow: install
+	./scripts/airflow-standalone
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+bench-small: install
+	$(BIN)/python -m benchmarks --small

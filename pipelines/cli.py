@@ -129,7 +129,12 @@ def generate_command(
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed writes the same bytes.")
     ] = 7,
-    flags: Annotated[bool, typer.Option(help="Write a .ready flag file after each export.")] = True,
+    flags: Annotated[
+        bool,
+        typer.Option(
+            help="Touch each entity folder's _ready flag after its files (wakes the Airflow watchers)."
+        ),
+    ] = True,
 ) -> None:
     """Write a sample company's exports (CRM, shop, survey) in the canonical landing layout."""
     started = time.perf_counter()
@@ -372,6 +377,24 @@ def sql(
         writer.writerows(data.rows)
     else:
         print_table(data.columns, data.rows)
+
+
+@app.command("notify")
+def notify_command(
+    entity: Annotated[str, typer.Argument(help="customers, events, orders, returns or responses")],
+    files: Annotated[
+        list[str] | None, typer.Option("--file", help="Name of a new export file (repeatable).")
+    ] = None,
+) -> None:
+    """Tell the running Airflow that new exports of ENTITY arrived (Redis message, LOYALTY_REDIS_URL)."""
+    from pipelines.notify import notify
+
+    channel, listeners = notify(entity, files or [])
+    out.print(f"published on {channel} ({listeners} listener(s))", highlight=False)
+    if listeners == 0:
+        out.print(
+            "nobody listens: is Airflow running with LOYALTY_REDIS_CHANNEL_PREFIX set? The hourly run will pick the files up."
+        )
 
 
 @app.command()

@@ -20,7 +20,7 @@ DAY = 86_400
 MONTH_DAYS = 30.4375
 TIERS = ("dissatisfied", "neutral", "satisfied", "delighted")
 TIER_SHARES = (0.12, 0.20, 0.40, 0.28)
-ORDERS_PER_MONTH = np.array([0.35, 0.5, 0.7, 1.05])
+ORDERS_PER_MONTH = np.array([0.38, 0.55, 0.77, 1.15])
 CHURN_HAZARD_PER_MONTH = np.array([0.10, 0.065, 0.045, 0.012])
 WINBACK_PROBABILITY = np.array([0.08, 0.12, 0.18, 0.30])
 REFERRAL_PROPENSITY = np.array([0.02, 0.03, 0.10, 0.40])
@@ -32,6 +32,7 @@ SEGMENTS = ("consumer", "business", "premium")
 CHANNELS = ("web", "app", "store")
 SURVEY_CHANNELS = ("web", "app", "store", "email", "phone")
 CONTACT_CHANNELS = ("phone", "email", "chat", "web")
+FLAG_NAME = "_ready"
 
 
 @dataclass(frozen=True)
@@ -454,7 +455,7 @@ def response_table(responses: pd.DataFrame, ids: np.ndarray, start: datetime) ->
 def write_exports(
     company: Company, options: GenerateOptions, progress: Callable[[str], None] | None = None
 ) -> list[Path]:
-    """Write the canonical landing layout: monthly files per entity, flag files after each."""
+    """Write the canonical landing layout: monthly files per entity, then each folder's flag file."""
     out = options.out
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
@@ -498,12 +499,12 @@ def write_exports(
                 else "(header, timestampformat '%Y-%m-%dT%H:%M:%SZ')"
             )
             con.execute(f"copy (select * from frame {where}) to '{path}' {fmt}")
-            if options.flags:
-                path.with_name(path.name + ".ready").touch()
             written.append(path)
             if progress:
                 progress(str(path))
         con.unregister("frame")
+        if options.flags:
+            (target / FLAG_NAME).touch()
     con.close()
     return written
 

@@ -17,6 +17,9 @@ from pipelines.errors import LoyaltyError, WarehouseBusyError
 from pipelines.ingest.entities import ENTITIES, raw_table_ddl
 
 SCHEMAS = ("raw", "staging", "core", "marts", "audit")
+# DuckDB takes 80 % of RAM by default; a bound keeps a pipeline run a good neighbour and
+# makes large builds spill to disk instead of growing. LOYALTY_DUCKDB_MEMORY_LIMIT overrides.
+DEFAULT_MEMORY_LIMIT = "2.5GB"
 LOCK_POLL_SECONDS = 0.5
 
 
@@ -75,6 +78,9 @@ def open_writer(
     with writer_lock(warehouse, lock_timeout):
         con = duckdb.connect(str(warehouse))
         try:
+            con.execute(
+                f"set memory_limit = '{os.environ.get('LOYALTY_DUCKDB_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT)}'"
+            )
             ensure_schema(con)
             yield con
         finally:

@@ -28,7 +28,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
     assert digest(tmp_path / "a") != digest(tmp_path / "c")
 
 
-def test_every_entity_is_written_with_flag_files(tmp_path: Path) -> None:
+def test_every_entity_is_written_with_its_flag_file(tmp_path: Path) -> None:
     written = generate(GenerateOptions(tmp_path, customers=200, months=6, seed=3))
     folders = {p.parent.relative_to(tmp_path).as_posix() for p in written}
     assert folders == {
@@ -38,7 +38,7 @@ def test_every_entity_is_written_with_flag_files(tmp_path: Path) -> None:
         "shop/returns",
         "survey/responses",
     }
-    assert all(p.with_name(p.name + ".ready").exists() for p in written)
+    assert all((tmp_path / folder / "_ready").exists() for folder in folders)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pipelines.ingest.entities import Entity, Field
 from pipelines.ingest.mappings import Mapping
-from pipelines.ingest.readers import sql_literal
+from pipelines.ingest.readers import Batch, sql_literal
 
 SEPARATOR = "\x1f"
 
@@ -123,40 +123,52 @@ def failure_expr(field: Field, v: str, parsed: str, rules: RowRules) -> str:
     return f"case {optional_guard}{whens} end"
 
 
-def typed_batch_sql(entity: Entity, rules: RowRules) -> str:
-    """SQL creating `_typed` from `_batch`: typed columns, `_reject` and duplicate detection."""
+def typed_batch_sql(entity: Entity, rules: RowRules, batch: Batch) -> str:
+    """SQL creating `_typed` from the file's records: typed columns, `_reject`, duplicates.
+
+    The raw line is kept for rejected records only, and duplicate keys are found with one
+    aggregate over the file (no window over every row), which keeps large files fast.
+    """
     texts = {f.name: text_expr(f, rules) for f in entity.fields}
-    mapped = ", ".join(f"{texts[f.name]} as {f.name}" for f in entity.fields)
+    mapped = ", ".join(f"{texts[f.name]} as t_{f.name}" for f in entity.fields)
     parsed = ", ".join(
-        f"{parsed_expr(f, f.name, rules)}::{f.sql_type} as {f.name}" for f in entity.fields
+        f"{parsed_expr(f, 't_' + f.name, rules)}::{f.sql_type} as p_{f.name}" for f in entity.fields
     )
     failures = ", ".join(
-        failure_expr(f, f.name, parsed_expr(f, f.name, rules), rules) for f in entity.fields
+        failure_expr(f, "t_" + f.name, "p_" + f.name, rules) for f in entity.fields
     )
-    key_cols = ", ".join(entity.duplicate_key)
     key = entity.key
+    columns = ", ".join(f"checked.p_{c} as {c}" for c in entity.columns)
     return f"""
         create or replace temp table _typed as
-        with mapped as (
-            select _record, _raw_line, _format_error, {mapped} from _batch
+        with batch as (
+            {batch.source_sql}
+        ),
+        mapped as (
+            select *, {mapped} from batch
+        ),
+        parsed as (
+            select *, {parsed} from mapped
         ),
         checked as (
-            select _record, _raw_line,
-                   coalesce({sql_literal(SEPARATOR)} || _format_error, {failures}) as _reject,
-                   {parsed}
-            from mapped
+            select *, coalesce({sql_literal(SEPARATOR)} || _format_error, {failures}) as _reject
+            from parsed
         ),
-        ranked as (
-            select *,
-                   row_number() over (partition by _reject is null, {key_cols} order by _record) as _nth,
-                   min(_record) over (partition by _reject is null, {key_cols}) as _first
+        duplicates as (
+            select {", ".join(f"p_{c} as {c}" for c in entity.duplicate_key)}, min(_record) as _first
             from checked
+            where _reject is null
+            group by all
+            having count(*) > 1
         )
-        select * exclude (_nth, _first, _reject),
+        select checked._record, {columns},
                coalesce(
-                   _reject,
-                   case when _nth > 1 then '{key}{SEPARATOR}duplicate {key} ' || {quoted(key)}
-                       || ' in this file (first at record ' || _first || ')' end
-               ) as _reject
-        from ranked
+                   checked._reject,
+                   case when checked._record > duplicates._first then '{key}{SEPARATOR}duplicate {key} '
+                       || {quoted("checked.p_" + key)} || ' in this file (first at record ' || duplicates._first || ')' end
+               ) as _reject,
+               case when checked._reject is not null or checked._record > duplicates._first
+                   then {batch.raw_line} end as _raw_line
+        from checked
+        left join duplicates on {" and ".join(f"duplicates.{c} = checked.p_{c}" for c in entity.duplicate_key)}
     """

@@ -13,7 +13,13 @@ from pipelines.config import Settings
 from pipelines.ingest.checks import SEPARATOR, RowRules, typed_batch_sql
 from pipelines.ingest.entities import ENTITIES, Entity
 from pipelines.ingest.mappings import Mapping, load_mappings
-from pipelines.ingest.readers import UnreadableFile, file_format, header_for, stage_file
+from pipelines.ingest.readers import (
+    UnreadableFile,
+    batch_source,
+    file_format,
+    first_line,
+    header_for,
+)
 
 HASH_CHUNK = 1 << 22
 IGNORED_SUFFIXES = (".ready", ".part", ".tmp", ".crdownload", ".filepart")
@@ -194,6 +200,14 @@ def insert_rejects(
     return int(row[0]) if row else 0
 
 
+def read_batch(con: duckdb.DuckDBPyConnection, sql: str, fmt: str) -> None:
+    """Run the typing SQL; a file DuckDB cannot read at all becomes UnreadableFile."""
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        raise UnreadableFile(f"cannot read the file as {fmt}: {first_line(exc)}") from exc
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
@@ -216,9 +230,9 @@ def load_file(
         mapping, _ = choose_mapping(con, path, fmt, mappings)
         result.mapping = mapping.name
         con.execute(f"set TimeZone = '{mapping.timezone}'")
-        batch = stage_file(con, path, fmt, mapping, str(file_id))
+        batch = batch_source(con, path, fmt, mapping, str(file_id))
         rules = RowRules(mapping, mapping.source_columns(batch.header), settings.currency)
-        con.execute(typed_batch_sql(entity, rules))
+        read_batch(con, typed_batch_sql(entity, rules, batch), fmt)
         result.rows_loaded = insert_rows(con, entity, file_id)
         result.rows_rejected = insert_rejects(con, entity, file_id, batch.csv_rejects)
         record_file(

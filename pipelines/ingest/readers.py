@@ -1,4 +1,4 @@
-"""Readers: one export file -> a temporary table `_batch` of text fields, one row per record."""
+"""Readers: one export file -> a SELECT of its records as text fields, one row per record."""
 
 from __future__ import annotations
 
@@ -39,10 +39,12 @@ class UnreadableFile(LoyaltyError):
 
 @dataclass(frozen=True)
 class Batch:
-    """What a reader learnt about a file while turning it into `_batch`."""
+    """A file's records as SQL: text fields c0..cn, `_record`, `_format_error`, and its raw line."""
 
     file_format: str
     header: list[str]
+    source_sql: str
+    raw_line: str
     csv_rejects: str | None = None
 
 
@@ -135,7 +137,7 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, tag: str) -> Batch:
+def csv_source(path: Path, mapping: Mapping, tag: str) -> Batch:
     header, delimiter = csv_header(path, mapping)
     encoding = DUCKDB_ENCODINGS.get(mapping.encoding.lower())
     if encoding is None:
@@ -147,82 +149,67 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, tag:
     rejects = f"_csv_rejects_{tag}"
     fields = ", ".join(f"c{i}" for i in range(len(header)))
     padded = ", ".join(f"coalesce(c{i}, '')" for i in range(len(header)))
-    con.execute(
-        f"""
-        create or replace temp table _batch as
-        select row_number() over () as _record,
-               concat_ws({sql_literal(delimiter)}, {padded}) as _raw_line,
-               null::varchar as _format_error,
-               {fields}
+    source = f"""
+        select row_number() over () as _record, null::varchar as _format_error, {fields}
         from read_csv({sql_literal(str(path))},
             header = false, skip = {mapping.header_row + mapping.skip_after_header},
             columns = {columns}, delim = {sql_literal(delimiter)}, quote = '"', escape = '"',
             encoding = '{encoding}', compression = 'auto', auto_detect = false,
             null_padding = false, store_rejects = true,
             rejects_table = '{rejects}', rejects_scan = '{rejects}_scan')
-        """
-    )
-    return Batch("csv", header, rejects)
+    """
+    return Batch("csv", header, source, f"concat_ws({sql_literal(delimiter)}, {padded})", rejects)
 
 
-def stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping) -> Batch:
+def ndjson_source(path: Path, mapping: Mapping) -> Batch:
     header = json_header(path, mapping)
     fields = ", ".join(
         f"json_extract_string(case when _ok then line end, {sql_literal('$.' + json.dumps(key))}) as c{i}"
         for i, key in enumerate(header)
     )
-    con.execute(
-        f"""
-        create or replace temp table _batch as
+    encoding = DUCKDB_ENCODINGS.get(mapping.encoding.lower(), "utf-8")
+    source = f"""
         with text_lines as (
             select line, coalesce(json_valid(line), false) as _valid
             from read_csv({sql_literal(str(path))}, header = false, columns = {{'line': 'VARCHAR'}},
                 delim = '{LINE_DELIMITER}', quote = '', escape = '', auto_detect = false,
-                compression = 'auto', encoding = '{DUCKDB_ENCODINGS.get(mapping.encoding.lower(), "utf-8")}')
+                compression = 'auto', encoding = '{encoding}')
             where trim(line) <> ''
         ),
         lines as (
             select line, _valid and json_type(case when _valid then line end) = 'OBJECT' as _ok
             from text_lines
         )
-        select row_number() over () as _record, line as _raw_line,
+        select row_number() over () as _record,
                case when not _ok then 'the line is not a complete JSON object (truncated or garbage)' end
                    as _format_error,
+               line,
                {fields}
         from lines
-        """
-    )
-    return Batch("ndjson", header)
+    """
+    return Batch("ndjson", header, source, "line")
 
 
-def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Batch:
+def parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Batch:
     header = parquet_header(con, path)
     fields = ", ".join(f'cast("{h}" as varchar) as c{i}' for i, h in enumerate(header))
-    casts = ", ".join(f"c{i}" for i in range(len(header)))
-    con.execute(
-        f"""
-        create or replace temp table _batch as
-        select row_number() over () as _record,
-               concat_ws(',', {", ".join(f"coalesce(c{i}, '')" for i in range(len(header)))}) as _raw_line,
-               null::varchar as _format_error, {casts}
+    padded = ", ".join(f"coalesce(c{i}, '')" for i in range(len(header)))
+    source = f"""
+        select row_number() over () as _record, null::varchar as _format_error, *
         from (select {fields} from read_parquet({sql_literal(str(path))}))
-        """
-    )
-    return Batch("parquet", header)
+    """
+    return Batch("parquet", header, source, f"concat_ws(',', {padded})")
 
 
-def stage_file(
+def batch_source(
     con: duckdb.DuckDBPyConnection, path: Path, fmt: str, mapping: Mapping, tag: str
 ) -> Batch:
-    """Read `path` into the temp table `_batch`; raise UnreadableFile if it cannot be read."""
-    try:
-        if fmt == "csv":
-            return stage_csv(con, path, mapping, tag)
-        if fmt == "ndjson":
-            return stage_ndjson(con, path, mapping)
-        return stage_parquet(con, path)
-    except duckdb.Error as exc:
-        raise UnreadableFile(f"cannot read the file as {fmt}: {first_line(exc)}") from exc
+    """How to read `path`: the SELECT of its records as text fields, to be typed by the checks."""
+    if fmt == "csv":
+        return csv_source(path, mapping, tag)
+    if fmt == "ndjson":
+        return ndjson_source(path, mapping)
+    return parquet_source(con, path)
 
 
 def first_line(exc: BaseException) -> str:

@@ -1,0 +1,1 @@
+"""The pipeline benchmark: `python -m benchmarks [--small]` (see README)."""

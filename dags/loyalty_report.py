@@ -1,0 +1,27 @@
+"""Report: write the executive report whenever the marts are rebuilt."""
+
+from airflow.sdk import dag, task
+from loyalty_assets import DEFAULT_ARGS, MARTS, WRITER_POOL, on_failure
+
+
+@dag(
+    schedule=[MARTS],
+    catchup=False,
+    max_active_runs=1,
+    default_args={**DEFAULT_ARGS, "on_failure_callback": on_failure},
+    tags=["loyalty", "report"],
+)
+def loyalty_report() -> None:
+    @task(pool=WRITER_POOL)
+    def report() -> dict:
+        from dataclasses import asdict
+
+        from pipelines.config import settings_from_env
+        from pipelines.orchestration import write_report
+
+        return asdict(write_report(settings_from_env()))
+
+    report()
+
+
+loyalty_report()
