@@ -197,6 +197,10 @@ def print_result(result: RunResult) -> None:
         out.print(
             f"build: {len(result.build.built)} models in {result.seconds.get('build', 0):.1f} s"
         )
+    if result.reports:
+        out.print(
+            f"report: {len(result.reports)} files in {result.reports[0].parent}", highlight=False
+        )
     for note in result.notes:
         out.print(note, highlight=False)
 
@@ -282,9 +286,16 @@ def run(
     print_result(result)
     with open_reader(settings.warehouse) as con:
         print_kpis(latest_kpis(con))
+    html = [p for p in result.reports if p.suffix == ".html"]
+    out.print("\nnext:", highlight=False)
+    if html:
+        out.print(
+            f"  read the report: {html[0]} (the PDF and the German version lie beside it)",
+            highlight=False,
+        )
     out.print(
-        f'\nnext: query the marts with `loyalty sql "select * from marts.kpi_monthly"`, '
-        f"or open {settings.warehouse} in the duckdb shell; see docs/marts/ for every column.",
+        f'  query the marts: loyalty sql "select * from marts.kpi_monthly", or open {settings.warehouse} '
+        "in the duckdb shell; docs/marts/ explains every column",
         highlight=False,
     )
 

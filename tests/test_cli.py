@@ -41,6 +41,7 @@ def test_generate_run_status_sql_round_trip(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert f"files: {len(exports)} loaded, 0 skipped as duplicates, 0 quarantined" in result.stdout
     assert "retention rate" in result.stdout
+    assert "read the report: " in result.stdout and "-en.html" in result.stdout
     assert (tmp_path / "data/warehouse.duckdb").exists()
     again = loyalty("run", cwd=tmp_path)
     assert f"files: 0 loaded, {len(exports)} skipped as duplicates" in again.stdout
