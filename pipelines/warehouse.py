@@ -19,7 +19,7 @@ from pipelines.ingest.entities import ENTITIES, raw_table_ddl
 SCHEMAS = ("raw", "staging", "core", "marts", "audit")
 # DuckDB takes 80 % of RAM by default; a bound keeps a pipeline run a good neighbour and
 # makes large builds spill to disk instead of growing. LOYALTY_DUCKDB_MEMORY_LIMIT overrides.
-DEFAULT_MEMORY_LIMIT = "2.5GB"
+DEFAULT_MEMORY_LIMIT = "3.5GB"
 LOCK_POLL_SECONDS = 0.5
 
 
