@@ -7,7 +7,6 @@ import os
 import shutil
 import socket
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -77,10 +76,6 @@ def fetch_dicts(settings: Settings, sql: str) -> list[dict[str, object]]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         con.close()
-
-
-def ts(text: str) -> datetime:
-    return parse_as_of(text)
 
 
 def require_tool(name: str) -> str:

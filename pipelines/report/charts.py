@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib.colors import LinearSegmentedColormap
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
 OKABE_ITO = {
     "blue": "#0072B2",
@@ -51,10 +51,9 @@ def to_svg(figure: plt.Figure) -> str:
     return text[text.index("<svg") :]
 
 
-def percent_axis(axis: Any, decimal: str) -> None:
-    axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0, symbol=" %"))
-    if decimal == ",":
-        axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f} %"))
+def percent_axis(axis: Any) -> None:
+    """Whole percentages on the y axis, the same in every language."""
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f} %"))
 
 
 def rates_chart(
@@ -76,7 +75,7 @@ def rates_chart(
         )
     axis.set_title(title, loc="left")
     axis.set_ylabel(ylabel)
-    percent_axis(axis, ",")
+    percent_axis(axis)
     axis.set_xticks(months[:: max(1, len(months) // 8)])
     axis.set_xticklabels([labels(m) for m in months[:: max(1, len(months) // 8)]])
     axis.legend(frameon=False, loc="best")
@@ -137,7 +136,6 @@ def cohort_heatmap(
     labels: Callable[[date], str],
     xlabel: str,
     ylabel: str,
-    decimal: str,
 ) -> str:
     """Cohort x months-since-first retention, a sequential blue scale, values printed in cells."""
     figure, axis = plt.subplots(figsize=(6.8, 0.32 * len(cohorts) + 1.2))
@@ -185,6 +183,6 @@ def tier_bars(tiers: list[str], values: list[float | None], title: str, ylabel: 
             axis.text(x, v, f"{v * 100:.0f} %", ha="center", va="bottom", fontsize=8)
     axis.set_title(title, loc="left")
     axis.set_ylabel(ylabel)
-    percent_axis(axis, ",")
+    percent_axis(axis)
     axis.tick_params(axis="x", labelsize=8)
     return to_svg(figure)

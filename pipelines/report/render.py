@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -165,7 +164,6 @@ def chart_set(data: ReportData, fmt: Formatter) -> dict[str, Markup]:
             fmt.short_month,
             fmt.text("months_since_first"),
             fmt.text("cohort_month"),
-            ",",
         )
     return {k: Markup(v) for k, v in result.items()}
 
@@ -188,7 +186,6 @@ def render_html(data: ReportData, lang: str) -> str:
         cards=headline_cards(data, fmt),
         sentence=satisfaction_sentence(data, fmt),
         charts=chart_set(data, fmt),
-        tiers=TIERS,
         definitions=definitions(fmt, data),
         reason_keys={k for k in TEXTS if k.startswith("reason_")},
         lang=lang,
@@ -205,7 +202,3 @@ def write_pdf(html: str, path: Path) -> Path:
 
 def month_folder(reports: Path, month: date) -> Path:
     return reports / f"{month:%Y-%m}"
-
-
-def tier_row(data: ReportData, tier: str) -> dict[str, Any]:
-    return next((r for r in data.tiers if r["tier"] == tier), {"tier": tier, "customers": 0})
