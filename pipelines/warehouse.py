@@ -114,6 +114,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for entity in ENTITIES.values():
         con.execute(raw_table_ddl(entity))
     con.execute((SQL_DIR / "setup" / "audit.sql").read_text())
+    con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

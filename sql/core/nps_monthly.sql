@@ -19,12 +19,7 @@ referrals as (
 ),
 
 nps_kept as (
-    select * from responses
-    where nps_score is not null
-    qualify customer_id is null
-        or row_number() over (
-            partition by customer_id, month order by responded_at desc, response_id desc
-        ) = 1
+    select * from core.nps_responses
 ),
 
 csat_kept as (
@@ -64,12 +59,8 @@ nps_counts as (
 nps_scores as (
     select
         *,
-        100.0 * (promoters - detractors) / nps_responses as nps,
-        100.0 * 1.96 * sqrt(
-            (promoters / nps_responses + detractors / nps_responses
-                - power(promoters / nps_responses - detractors / nps_responses, 2))
-            / nps_responses
-        ) as nps_moe,
+        nps(promoters, detractors, nps_responses) as nps,
+        nps_moe(promoters, detractors, nps_responses) as nps_moe,
         nps_responses < getvariable('min_sample') as nps_low_sample
     from nps_counts
 ),

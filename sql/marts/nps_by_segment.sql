@@ -18,12 +18,7 @@ columns:
 with
 
 responses as (
-    select * from core.responses
-    where nps_score is not null
-    qualify customer_id is null
-        or row_number() over (
-            partition by customer_id, month order by responded_at desc, response_id desc
-        ) = 1
+    select * from core.nps_responses
 ),
 
 crm as (
@@ -62,12 +57,8 @@ counts as (
 final as (
     select
         *,
-        100.0 * (promoters - detractors) / responses as nps,
-        100.0 * 1.96 * sqrt(
-            (promoters / responses + detractors / responses
-                - power(promoters / responses - detractors / responses, 2))
-            / responses
-        ) as nps_moe,
+        nps(promoters, detractors, responses) as nps,
+        nps_moe(promoters, detractors, responses) as nps_moe,
         responses < getvariable('min_sample') as low_sample
     from counts
 )
