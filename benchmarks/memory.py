@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
-T = TypeVar("T")
 STATUS = Path("/proc/self/status")
 
 
@@ -47,9 +45,3 @@ def measured(interval: float = 0.05) -> Iterator[Measurement]:
         done.set()
         sampler.join()
         result.peak_mb = max(result.peak_mb, rss_mb())
-
-
-def timed(function: Callable[[], T]) -> tuple[T, Measurement]:
-    with measured() as measurement:
-        value = function()
-    return value, measurement

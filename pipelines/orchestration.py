@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from pipelines.config import Settings
-from pipelines.generate import FLAG_NAME
 from pipelines.ingest.entities import ENTITIES
 from pipelines.models import record_step
 from pipelines.run import run_steps
@@ -105,8 +103,3 @@ def record_failure(settings: Settings, step: str, message: str) -> None:
         record_step(
             con, run_id, step, datetime.now().astimezone(), 0.0, "failed", message=message[:1000]
         )
-
-
-def flag_path(settings: Settings, entity: str) -> Path:
-    """The flag file an exporter touches after it wrote an entity's files."""
-    return settings.landing / ENTITIES[entity].folder / FLAG_NAME

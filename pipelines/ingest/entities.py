@@ -185,7 +185,3 @@ def raw_table_ddl(entity: Entity) -> str:
     """DDL of raw.<entity>: every loaded row of every file, canonical and typed."""
     columns = [*LOAD_COLUMNS, *(f"{f.name} {f.sql_type}" for f in entity.fields)]
     return f"create table if not exists raw.{entity.name} ({', '.join(columns)})"
-
-
-def entity_for_folder(folder: str) -> Entity | None:
-    return next((e for e in ENTITIES.values() if e.folder == folder), None)

@@ -63,10 +63,6 @@ class IngestSummary:
     def rows_rejected(self) -> int:
         return sum(f.rows_rejected for f in self.files)
 
-    @property
-    def loaded_entities(self) -> set[str]:
-        return {f.entity for f in self.files if f.status == "loaded"}
-
     def line(self) -> str:
         return (
             f"files: {self.count('loaded')} loaded, {self.count('duplicate')} skipped as "
@@ -161,29 +157,36 @@ def record_file(
 
 def insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: int) -> int:
     columns = ", ".join(entity.columns)
-    con.execute(
+    return inserted(
+        con,
         f"insert into raw.{entity.name} (_file_id, _record, {columns}) "
-        f"select {file_id}, _record, {columns} from _typed where _reject is null"
+        f"select {file_id}, _record, {columns} from _typed where _reject is null",
     )
-    row = con.execute("select count(*) from _typed where _reject is null").fetchone()
+
+
+def inserted(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """Run an INSERT and return how many rows it wrote (DuckDB answers with that count)."""
+    row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
 
 
 def insert_rejects(
     con: duckdb.DuckDBPyConnection, entity: Entity, file_id: int, csv_rejects: str | None
 ) -> int:
-    con.execute(
+    count = inserted(
+        con,
         f"""
         insert into audit.rejects (file_id, entity, record, line, "column", reason, raw_line)
         select {file_id}, '{entity.name}', _record, null,
                nullif(split_part(_reject, '{SEPARATOR}', 1), ''),
                split_part(_reject, '{SEPARATOR}', 2), _raw_line
         from _typed where _reject is not null
-        """
+        """,
     )
     if csv_rejects:
         cases = " ".join(f"when '{k}' then '{v}'" for k, v in CSV_ERROR_REASONS.items())
-        con.execute(
+        count += inserted(
+            con,
             f"""
             insert into audit.rejects (file_id, entity, record, line, "column", reason, raw_line)
             select {file_id}, '{entity.name}', null, line, null,
@@ -194,10 +197,9 @@ def insert_rejects(
                        min(error_message) as error_message, any_value(csv_line) as csv_line
                 from {csv_rejects} group by line
             )
-            """
+            """,
         )
-    row = con.execute(f"select count(*) from audit.rejects where file_id = {file_id}").fetchone()
-    return int(row[0]) if row else 0
+    return count
 
 
 def read_batch(con: duckdb.DuckDBPyConnection, sql: str, fmt: str) -> None:
