@@ -117,9 +117,7 @@ def sql_check(
         unexpected_count=int(unexpected or 0),
         element_count=int(elements or 0),
         observed_value=observed,
-        examples=examples.split(", ")[:5]
-        if examples and name != "survey_gaming"
-        else ([examples] if examples else []),
+        examples=list(examples or []),
     )
 
 

@@ -30,5 +30,5 @@ select
     null as observed_value,
     (select count(*) from changed) as unexpected_count,
     (select count(*) from batch) as element_count,
-    (select string_agg(key, ', ') from (select key from changed order by 1 limit 5)) as examples,
+    (select list(key order by key) from (select key from changed order by 1 limit 5)) as examples,
     'A {key} delivered again carries the same values (else the latest export wins).' as description

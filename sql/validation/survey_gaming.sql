@@ -63,5 +63,5 @@ select
     format('{} group(s) flagged', (select count(*) from flagged)) as observed_value,
     (select count(*) from flagged) as unexpected_count,
     (select count(*) from compared) as element_count,
-    (select string_agg(example, '; ') from (select example from flagged order by 1 limit 5)) as examples,
+    (select list(example order by example) from (select example from flagged order by 1 limit 5)) as examples,
     'No touchpoint or channel has an implausible share of 10s (staff asking for top scores).' as description

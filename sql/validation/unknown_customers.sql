@@ -30,5 +30,5 @@ select
     end as observed_value,
     (select count(*) from unknown) as unexpected_count,
     (select count(*) from batch) as element_count,
-    (select string_agg(customer_id, ', ') from (select distinct customer_id from unknown order by 1 limit 5)) as examples,
+    (select list(customer_id order by customer_id) from (select distinct customer_id from unknown order by 1 limit 5)) as examples,
     'Orders, events and responses belong to customers the CRM knows.' as description

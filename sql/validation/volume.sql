@@ -26,6 +26,6 @@ select
     format('{} rows; recent median {} over {} files', batch.rows_loaded, stats.median_rows, stats.files) as observed_value,
     null::bigint as unexpected_count,
     batch.rows_loaded as element_count,
-    null as examples,
+    null::varchar[] as examples,
     'A batch is not far larger or smaller than the usual export of its entity.' as description
 from stats, batch
