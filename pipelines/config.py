@@ -33,6 +33,7 @@ class Settings:
     gaming_top_share: float = 0.9
     gaming_min_responses: int = 30
     gaming_jump: float = 0.25
+    settle_seconds: float = 2.0
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; None values leave a field as it is."""
@@ -59,6 +60,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
             env.get("LOYALTY_GAMING_MIN_RESPONSES", base.gaming_min_responses)
         ),
         gaming_jump=float(env.get("LOYALTY_GAMING_JUMP", base.gaming_jump)),
+        settle_seconds=float(env.get("LOYALTY_SETTLE_SECONDS", base.settle_seconds)),
     )
     check_settings(settings)
     return settings

@@ -46,6 +46,7 @@ def settings(tmp_path: Path) -> Settings:
         landing=tmp_path / "landing",
         warehouse=tmp_path / "warehouse.duckdb",
         reports=tmp_path / "reports",
+        settle_seconds=0,
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,22 +15,18 @@ from pipelines.config import Settings
 from pipelines.ingest.checks import SEPARATOR, RowRules, typed_batch_sql
 from pipelines.ingest.entities import ENTITIES, Entity
 from pipelines.ingest.mappings import Mapping, load_mappings
-from pipelines.ingest.readers import (
-    UnreadableFile,
-    batch_source,
-    file_format,
-    first_line,
-    header_for,
-)
+from pipelines.ingest.readers import Batch, batch_source, file_format, first_line, header_for
+from pipelines.ingest.text import DamagedFile, UnreadableFile, check_gzip
 
 HASH_CHUNK = 1 << 22
+STILL_WRITTEN = "the file is still being written; it is left for the next run"
 IGNORED_SUFFIXES = (".ready", ".part", ".tmp", ".crdownload", ".filepart")
 CSV_ERROR_REASONS = {
     "MISSING COLUMNS": "the row has fewer fields than the header",
     "TOO MANY COLUMNS": "the row has more fields than the header (an unquoted delimiter in a text?)",
     "UNQUOTED VALUE": "a quote inside an unquoted field (a stray quote?)",
     "LINE SIZE OVER MAXIMUM": "the line is longer than the maximum line size of the reader",
-    "INVALID UNICODE": "the line contains bytes that are not valid in the encoding of the file",
+    "INVALID ENCODING": "the line contains bytes that are not valid in the encoding of the file",
     "INVALID STATE": "the line cannot be parsed (quotes or delimiters out of place)",
 }
 
@@ -44,6 +42,7 @@ class FileResult:
     rows_rejected: int = 0
     reason: str | None = None
     mapping: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -66,8 +65,13 @@ class IngestSummary:
     def line(self) -> str:
         return (
             f"files: {self.count('loaded')} loaded, {self.count('duplicate')} skipped as "
-            f"duplicates, {self.count('quarantined')} quarantined; rows: {self.rows_loaded} "
-            f"loaded, {self.rows_rejected} rejected"
+            f"duplicates, {self.count('quarantined')} quarantined"
+            + (
+                f", {self.count('waiting')} still being written (left for the next run)"
+                if self.count("waiting")
+                else ""
+            )
+            + f"; rows: {self.rows_loaded} loaded, {self.rows_rejected} rejected"
         )
 
 
@@ -107,6 +111,8 @@ def choose_mapping(
     for mapping in mappings:
         try:
             header = header_for(con, path, fmt, mapping)
+        except DamagedFile:
+            raise
         except UnreadableFile as exc:
             problems.append(f"{mapping.name}: {exc}")
             continue
@@ -134,8 +140,8 @@ def record_file(
     con.execute(
         """
         insert into audit.files (file_id, sha256, entity, path, file_name, size_bytes, mapping,
-            status, rows_in_file, rows_loaded, rows_rejected, reason, loaded_at, run_id)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)
+            status, rows_in_file, rows_loaded, rows_rejected, reason, notes, loaded_at, run_id)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)
         """,
         [
             file_id,
@@ -150,6 +156,7 @@ def record_file(
             result.rows_loaded,
             result.rows_rejected,
             result.reason,
+            "; ".join(result.notes) or None,
             run_id,
         ],
     )
@@ -190,11 +197,18 @@ def insert_rejects(
             f"""
             insert into audit.rejects (file_id, entity, record, line, "column", reason, raw_line)
             select {file_id}, '{entity.name}', null, line, null,
-                   coalesce(case error_type {cases} end, error_message) || ' (line ' || line || ')',
+                   case when strpos(csv_line, chr(10)) > 0 then
+                       'a quote on line ' || line || ' is not closed where its field ends, so lines '
+                       || line || ' to ' || (line + length(csv_line)
+                           - length(replace(csv_line, chr(10), '')))
+                       || ' were read as one record and rejected together; fix the quote and deliver the file again'
+                   else coalesce(case error_type {cases} end, error_message) || ' (line ' || line || ')'
+                   end,
                    csv_line
             from (
                 select line, min(error_type::varchar) as error_type,
-                       min(error_message) as error_message, any_value(csv_line) as csv_line
+                       min(error_message) as error_message,
+                       any_value(trim(csv_line, chr(13) || chr(10))) as csv_line
                 from {csv_rejects} group by line
             )
             """,
@@ -210,6 +224,75 @@ def read_batch(con: duckdb.DuckDBPyConnection, sql: str, fmt: str) -> None:
         raise UnreadableFile(f"cannot read the file as {fmt}: {first_line(exc)}") from exc
 
 
+def has_invalid_unicode(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:
+    if not batch.csv_rejects:
+        return False
+    row = con.execute(
+        f"select count(*) from {batch.csv_rejects} where error_type = 'INVALID ENCODING'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def read_file(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    path: Path,
+    mappings: list[Mapping],
+    settings: Settings,
+    tag: str,
+    workdir: Path,
+    result: FileResult,
+) -> Batch:
+    """Type the file's records into `_typed`.
+
+    A text file whose first read fails, or shows bytes that are not UTF-8, is read once
+    more from a repaired copy (encoding detected, line endings normalized).
+    """
+    fmt = file_format(path)
+    if fmt is None:
+        raise UnreadableFile("unknown file type: use .csv, .tsv, .ndjson, .jsonl or .parquet")
+    if path.stat().st_size == 0:
+        raise UnreadableFile("the file is empty (0 bytes)")
+    check_gzip(path)
+    mapping, _ = choose_mapping(con, path, fmt, mappings)
+    result.mapping = mapping.name
+    con.execute(f"set TimeZone = '{mapping.timezone}'")
+    batch = batch_source(con, path, fmt, mapping, tag, workdir)
+    first_error: UnreadableFile | None = None
+    try:
+        read_batch(con, typed_sql(entity, mapping, batch, settings), fmt)
+    except UnreadableFile as exc:
+        if not batch.repairable:
+            raise
+        first_error = exc
+    if batch.repairable and (first_error or has_invalid_unicode(con, batch)):
+        batch = batch_source(con, path, fmt, mapping, f"{tag}_repaired", workdir, repair=True)
+        try:
+            read_batch(con, typed_sql(entity, mapping, batch, settings), fmt)
+        except UnreadableFile as exc:
+            raise (first_error or exc) from None
+    result.notes.extend(batch.notes)
+    return batch
+
+
+def typed_sql(entity: Entity, mapping: Mapping, batch: Batch, settings: Settings) -> str:
+    rules = RowRules(mapping, mapping.source_columns(batch.header), settings.currency)
+    return typed_batch_sql(entity, rules, batch)
+
+
+class FileChanged(Exception):
+    """The file changed while it was read: its writer is not done."""
+
+
+def fingerprint(path: Path) -> tuple[int, int] | None:
+    """Size and modification time; None once the file is gone."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
@@ -218,55 +301,58 @@ def load_file(
     mappings: list[Mapping],
     settings: Settings,
     run_id: int | None = None,
+    seen_as: tuple[int, int] | None = None,
 ) -> FileResult:
-    """Load one file in one transaction, or quarantine it whole; the ledger commits with it."""
+    """Load one file in one transaction, or quarantine it whole; the ledger commits with it.
+
+    The file is read and typed into temporary tables first; only the inserts into raw,
+    audit.rejects and the ledger form the transaction.
+
+    `seen_as` is the file's fingerprint when it was found; a file that no longer matches
+    it before the commit is rolled back and left for the next run.
+    """
     file_id = int(con.execute("select nextval('audit.file_ids')").fetchone()[0])  # type: ignore[index]
     result = FileResult(path, entity.name, "loaded")
-    con.execute("begin transaction")
     try:
-        fmt = file_format(path)
-        if fmt is None:
-            raise UnreadableFile("unknown file type: use .csv, .tsv, .ndjson, .jsonl or .parquet")
-        if path.stat().st_size == 0:
-            raise UnreadableFile("the file is empty (0 bytes)")
-        mapping, _ = choose_mapping(con, path, fmt, mappings)
-        result.mapping = mapping.name
-        con.execute(f"set TimeZone = '{mapping.timezone}'")
-        batch = batch_source(con, path, fmt, mapping, str(file_id))
-        rules = RowRules(mapping, mapping.source_columns(batch.header), settings.currency)
-        read_batch(con, typed_batch_sql(entity, rules, batch), fmt)
-        result.rows_loaded = insert_rows(con, entity, file_id)
-        result.rows_rejected = insert_rejects(con, entity, file_id, batch.csv_rejects)
-        record_file(
-            con,
-            file_id,
-            sha,
-            entity,
-            path,
-            result,
-            result.rows_loaded + result.rows_rejected,
-            run_id,
-        )
-        con.execute("commit")
+        with tempfile.TemporaryDirectory(
+            dir=settings.warehouse.parent, prefix=".ingest-"
+        ) as workdir:
+            batch = read_file(
+                con, entity, path, mappings, settings, str(file_id), Path(workdir), result
+            )
+            con.execute("begin transaction")
+            try:
+                result.rows_loaded = insert_rows(con, entity, file_id)
+                result.rows_rejected = insert_rejects(con, entity, file_id, batch.csv_rejects)
+                if seen_as is not None and fingerprint(path) != seen_as:
+                    raise FileChanged
+                rows_in_file = result.rows_loaded + result.rows_rejected
+                record_file(con, file_id, sha, entity, path, result, rows_in_file, run_id)
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
     except UnreadableFile as exc:
-        con.execute("rollback")
         result = FileResult(
             path, entity.name, "quarantined", reason=str(exc), mapping=result.mapping
         )
         quarantine(con, file_id, sha, entity, path, result, run_id)
-    except BaseException:
-        con.execute("rollback")
-        raise
+    except FileChanged:
+        result = FileResult(path, entity.name, "waiting", reason=STILL_WRITTEN)
     finally:
         con.execute("set TimeZone = 'UTC'")
-        for table in (
-            "_batch",
-            "_typed",
-            f"_csv_rejects_{file_id}",
-            f"_csv_rejects_{file_id}_scan",
-        ):
-            con.execute(f"drop table if exists {table}")
+        drop_temp_tables(con)
     return result
+
+
+def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The batch tables and DuckDB's CSV reject tables of the file just read."""
+    names = con.execute(
+        "select table_name from duckdb_tables() where temporary "
+        "and (table_name in ('_batch', '_typed') or table_name like '\\_csv\\_rejects\\_%' escape '\\')"
+    ).fetchall()
+    for (name,) in names:
+        con.execute(f'drop table if exists "{name}"')
 
 
 def quarantine(
@@ -283,6 +369,27 @@ def quarantine(
     con.execute("commit")
 
 
+def settled(path: Path, ready_flag: Path, settle_seconds: float) -> tuple[int, int] | None:
+    """The file's fingerprint once it has been still for `settle_seconds`, else None.
+
+    A writer that is still appending keeps the modification time young; such a file is
+    waited for at most `settle_seconds` and then left for the next run. A `_ready` flag
+    touched after the file's last change settles it at once.
+    """
+    deadline = time.monotonic() + settle_seconds
+    while (seen := fingerprint(path)) is not None:
+        mtime = seen[1] / 1e9
+        age = time.time() - mtime
+        flagged = ready_flag.exists() and ready_flag.stat().st_mtime >= mtime
+        if age >= settle_seconds or flagged:
+            return seen
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        time.sleep(min(settle_seconds - age, remaining) + 0.01)
+    return None
+
+
 def ingest_landing(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -290,17 +397,23 @@ def ingest_landing(
     entities: list[str] | None = None,
     on_file: Callable[[FileResult], None] | None = None,
 ) -> IngestSummary:
-    """Load every file of the landing zone that the ledger has not seen, file by file."""
+    """Load every settled file of the landing zone that the ledger has not seen, file by file."""
     mappings = load_mappings(settings.sources_file)
     seen = known_hashes(con)
     summary = IngestSummary()
     for entity, path in landing_files(settings.landing, entities):
-        sha = sha256_of(path)
-        if sha in seen:
+        flag = settings.landing / entity.folder / "_ready"
+        seen_as = settled(path, flag, settings.settle_seconds)
+        if seen_as is None:
+            result = FileResult(path, entity.name, "waiting", reason=STILL_WRITTEN)
+        elif (sha := sha256_of(path)) in seen:
             result = FileResult(path, entity.name, "duplicate")
         else:
-            result = load_file(con, entity, path, sha, mappings[entity.name], settings, run_id)
-            seen.add(sha)
+            result = load_file(
+                con, entity, path, sha, mappings[entity.name], settings, run_id, seen_as
+            )
+            if result.status != "waiting":
+                seen.add(sha)
         summary.files.append(result)
         if on_file:
             on_file(result)

@@ -3,38 +3,29 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from pipelines.errors import LoyaltyError
 from pipelines.ingest.mappings import Mapping
+from pipelines.ingest.text import (
+    NATIVE_ENCODINGS,
+    UnreadableFile,
+    canonical_encoding,
+    decode_start,
+    detect_encoding,
+    utf8_copy,
+)
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
 DELIMITER_CANDIDATES = (",", ";", "\t", "|")
-DUCKDB_ENCODINGS = {
-    "utf-8": "utf-8",
-    "utf8": "utf-8",
-    "utf-8-sig": "utf-8",
-    "latin-1": "latin-1",
-    "latin1": "latin-1",
-    "iso-8859-1": "latin-1",
-    "cp1252": "latin-1",
-    "windows-1252": "latin-1",
-    "utf-16": "utf-16",
-}
-HEADER_PROBE_BYTES = 1 << 20
+ENCODING_LABELS = {"cp1252": "Windows-1252", "utf-16": "UTF-16", "iso8859-1": "Latin-1"}
 # A control character no export uses: read_csv splits on it, so each line stays whole.
 LINE_DELIMITER = "\x1f"
-
-
-class UnreadableFile(LoyaltyError):
-    """The file as a whole cannot be read; it is quarantined with this message."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +37,17 @@ class Batch:
     source_sql: str
     raw_line: str
     csv_rejects: str | None = None
+    notes: tuple[str, ...] = ()
+    repairable: bool = False
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """What DuckDB reads for a text file: the file itself, or a repaired UTF-8 copy."""
+
+    path: Path
+    encoding: str
+    notes: tuple[str, ...] = ()
 
 
 def file_format(path: Path) -> str | None:
@@ -62,27 +64,31 @@ def file_format(path: Path) -> str | None:
     return None
 
 
-def read_start(path: Path, encoding: str) -> str:
-    """The first megabyte of a (possibly gzipped) text file, decoded strictly."""
-    python_encoding = "utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as raw:
-        data = raw.read(HEADER_PROBE_BYTES)
-    return data.decode(
-        python_encoding, errors="ignore" if len(data) == HEADER_PROBE_BYTES else "strict"
-    )
-
-
 def head_lines(path: Path, encoding: str, count: int) -> list[str]:
-    """The first `count` lines of a text file, decoded; an unreadable start is an error."""
-    try:
-        text = read_start(path, encoding)
-    except (UnicodeDecodeError, OSError, EOFError, LookupError) as exc:
-        raise UnreadableFile(
-            f"cannot read the start of the file as {encoding} ({exc}); "
-            "set format.encoding in the source mapping"
-        ) from exc
-    return text.splitlines()[:count]
+    """The first `count` lines of a text file, decoded in the encoding it turns out to have."""
+    return decode_start(path, detect_encoding(path, encoding)).splitlines()[:count]
+
+
+def text_source(path: Path, mapping: Mapping, workdir: Path, repair: bool) -> TextSource:
+    """The file as DuckDB can read it; `repair` forces a UTF-8 copy with LF line endings."""
+    encoding = detect_encoding(path, mapping.encoding)
+    if encoding in NATIVE_ENCODINGS and not repair:
+        return TextSource(path, NATIVE_ENCODINGS[encoding])
+    copy = workdir / (path.name + ".utf8")
+    used = utf8_copy(path, None if repair and encoding == "utf-8" else encoding, copy)
+    notes = []
+    if used != "utf-8":
+        how = "as the mapping declares" if encoding != "utf-8" else "detected: not valid UTF-8"
+        if canonical_encoding(mapping.encoding) == "utf-8" and encoding != "utf-8":
+            how = "detected" + (
+                ": byte-order mark" if encoding == "utf-16" else ": not valid UTF-8"
+            )
+        notes.append(f"read as {ENCODING_LABELS.get(used, used)} ({how})")
+    if repair:
+        notes.append(
+            "read from a repaired copy: the first read met bytes or line endings it could not parse"
+        )
+    return TextSource(copy, "utf-8", tuple(notes))
 
 
 def sniff_delimiter(line: str, suffix_hint: str) -> str:
@@ -137,43 +143,44 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def csv_source(path: Path, mapping: Mapping, tag: str) -> Batch:
+def csv_source(path: Path, mapping: Mapping, tag: str, text: TextSource) -> Batch:
     header, delimiter = csv_header(path, mapping)
-    encoding = DUCKDB_ENCODINGS.get(mapping.encoding.lower())
-    if encoding is None:
-        raise UnreadableFile(
-            f"encoding {mapping.encoding!r} is not supported; use one of "
-            f"{', '.join(sorted(set(DUCKDB_ENCODINGS)))}"
-        )
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     rejects = f"_csv_rejects_{tag}"
     fields = ", ".join(f"c{i}" for i in range(len(header)))
     padded = ", ".join(f"coalesce(c{i}, '')" for i in range(len(header)))
     source = f"""
         select row_number() over () as _record, null::varchar as _format_error, {fields}
-        from read_csv({sql_literal(str(path))},
+        from read_csv({sql_literal(str(text.path))},
             header = false, skip = {mapping.header_row + mapping.skip_after_header},
             columns = {columns}, delim = {sql_literal(delimiter)}, quote = '"', escape = '"',
-            encoding = '{encoding}', compression = 'auto', auto_detect = false,
+            encoding = '{text.encoding}', compression = 'auto', auto_detect = false,
             null_padding = false, store_rejects = true,
             rejects_table = '{rejects}', rejects_scan = '{rejects}_scan')
     """
-    return Batch("csv", header, source, f"concat_ws({sql_literal(delimiter)}, {padded})", rejects)
+    return Batch(
+        "csv",
+        header,
+        source,
+        f"concat_ws({sql_literal(delimiter)}, {padded})",
+        rejects,
+        text.notes,
+        repairable=text.path == path,
+    )
 
 
-def ndjson_source(path: Path, mapping: Mapping) -> Batch:
+def ndjson_source(path: Path, mapping: Mapping, text: TextSource) -> Batch:
     header = json_header(path, mapping)
     fields = ", ".join(
         f"json_extract_string(case when _ok then line end, {sql_literal('$.' + json.dumps(key))}) as c{i}"
         for i, key in enumerate(header)
     )
-    encoding = DUCKDB_ENCODINGS.get(mapping.encoding.lower(), "utf-8")
     source = f"""
         with text_lines as (
             select line, coalesce(json_valid(line), false) as _valid
-            from read_csv({sql_literal(str(path))}, header = false, columns = {{'line': 'VARCHAR'}},
+            from read_csv({sql_literal(str(text.path))}, header = false, columns = {{'line': 'VARCHAR'}},
                 delim = '{LINE_DELIMITER}', quote = '', escape = '', auto_detect = false,
-                compression = 'auto', encoding = '{encoding}')
+                compression = 'auto', encoding = '{text.encoding}')
             where trim(line) <> ''
         ),
         lines as (
@@ -187,7 +194,7 @@ def ndjson_source(path: Path, mapping: Mapping) -> Batch:
                {fields}
         from lines
     """
-    return Batch("ndjson", header, source, "line")
+    return Batch("ndjson", header, source, "line", notes=text.notes, repairable=text.path == path)
 
 
 def parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Batch:
@@ -202,14 +209,21 @@ def parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Batch:
 
 
 def batch_source(
-    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, mapping: Mapping, tag: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: str,
+    mapping: Mapping,
+    tag: str,
+    workdir: Path,
+    repair: bool = False,
 ) -> Batch:
     """How to read `path`: the SELECT of its records as text fields, to be typed by the checks."""
+    if fmt == "parquet":
+        return parquet_source(con, path)
+    text = text_source(path, mapping, workdir, repair)
     if fmt == "csv":
-        return csv_source(path, mapping, tag)
-    if fmt == "ndjson":
-        return ndjson_source(path, mapping)
-    return parquet_source(con, path)
+        return csv_source(path, mapping, tag, text)
+    return ndjson_source(path, mapping, text)
 
 
 def first_line(exc: BaseException) -> str:

@@ -18,7 +18,8 @@ create table if not exists audit.files (
     loaded_at timestamptz not null,
     run_id bigint
 );
-comment on table audit.files is 'The file ledger: one row per distinct file content (sha256) ever seen in the landing zone. status is loaded or quarantined.';
+alter table audit.files add column if not exists notes varchar;
+comment on table audit.files is 'The file ledger: one row per distinct file content (sha256) ever seen in the landing zone. status is loaded, validated or quarantined; notes say how a file was read when it needed help (another encoding, repaired line endings).';
 
 create table if not exists audit.rejects (
     file_id bigint not null,
