@@ -380,7 +380,7 @@ def settled(path: Path, ready_flag: Path, settle_seconds: float) -> tuple[int, i
     while (seen := fingerprint(path)) is not None:
         mtime = seen[1] / 1e9
         age = time.time() - mtime
-        flagged = ready_flag.exists() and ready_flag.stat().st_mtime >= mtime
+        flagged = ready_flag.exists() and ready_flag.stat().st_mtime_ns >= seen[1]
         if age >= settle_seconds or flagged:
             return seen
         remaining = deadline - time.monotonic()
