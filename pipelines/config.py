@@ -34,6 +34,7 @@ class Settings:
     gaming_min_responses: int = 30
     gaming_jump: float = 0.25
     settle_seconds: float = 2.0
+    pii_salt: str = ""
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; None values leave a field as it is."""
@@ -61,6 +62,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         ),
         gaming_jump=float(env.get("LOYALTY_GAMING_JUMP", base.gaming_jump)),
         settle_seconds=float(env.get("LOYALTY_SETTLE_SECONDS", base.settle_seconds)),
+        pii_salt=env.get("LOYALTY_PII_SALT", base.pii_salt),
     )
     check_settings(settings)
     return settings

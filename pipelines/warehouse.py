@@ -14,7 +14,7 @@ import duckdb
 
 from pipelines.config import SQL_DIR
 from pipelines.errors import LoyaltyError, WarehouseBusyError
-from pipelines.ingest.entities import ENTITIES, raw_table_ddl
+from pipelines.ingest.entities import ENTITIES, EXTRA_COLUMN, raw_table_ddl
 
 SCHEMAS = ("raw", "staging", "core", "marts", "audit")
 # DuckDB takes 80 % of RAM by default; a bound keeps a pipeline run a good neighbour and
@@ -113,6 +113,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create schema if not exists {schema}")
     for entity in ENTITIES.values():
         con.execute(raw_table_ddl(entity))
+        con.execute(f"alter table raw.{entity.name} add column if not exists {EXTRA_COLUMN}")
     con.execute((SQL_DIR / "setup" / "audit.sql").read_text())
     con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
 

@@ -18,6 +18,7 @@ class RowRules:
     mapping: Mapping
     positions: dict[str, int]
     currency: str
+    extra: str = "null::json"
 
 
 def text_expr(field: Field, rules: RowRules) -> str:
@@ -161,7 +162,7 @@ def typed_batch_sql(entity: Entity, rules: RowRules, batch: Batch) -> str:
             group by all
             having count(*) > 1
         )
-        select checked._record, {columns},
+        select checked._record, {columns}, {rules.extra} as _extra,
                coalesce(
                    checked._reject,
                    case when checked._record > duplicates._first then '{key}{SEPARATOR}duplicate {key} '

@@ -179,9 +179,11 @@ ENTITIES: dict[str, Entity] = {
 }
 
 LOAD_COLUMNS = ("_file_id bigint not null", "_record bigint not null")
+# Columns a file carries beyond the contract, as one JSON object (see pipelines/ingest/drift.py).
+EXTRA_COLUMN = "_extra json"
 
 
 def raw_table_ddl(entity: Entity) -> str:
     """DDL of raw.<entity>: every loaded row of every file, canonical and typed."""
-    columns = [*LOAD_COLUMNS, *(f"{f.name} {f.sql_type}" for f in entity.fields)]
+    columns = [*LOAD_COLUMNS, *(f"{f.name} {f.sql_type}" for f in entity.fields), EXTRA_COLUMN]
     return f"create table if not exists raw.{entity.name} ({', '.join(columns)})"

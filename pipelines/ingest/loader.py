@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import Settings
+from pipelines.ingest import drift
 from pipelines.ingest.checks import SEPARATOR, RowRules, typed_batch_sql
 from pipelines.ingest.entities import ENTITIES, Entity
 from pipelines.ingest.mappings import Mapping, load_mappings
@@ -43,6 +44,31 @@ class FileResult:
     reason: str | None = None
     mapping: str | None = None
     notes: list[str] = field(default_factory=list)
+    drift: list[drift.Drift] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """What sources.yaml says about one entity: its mappings, drift policy and privacy rules."""
+
+    mappings: list[Mapping]
+    drift: drift.DriftPolicy
+    privacy: drift.Privacy
+
+
+def load_sources(sources_file: Path) -> dict[str, SourceConfig]:
+    mappings = load_mappings(sources_file)
+    policies = drift.load_policies(sources_file)
+    privacy = drift.load_privacy(sources_file)
+    return {name: SourceConfig(mappings[name], policies[name], privacy) for name in mappings}
+
+
+class MissingColumns(UnreadableFile):
+    """No mapping fits: required columns are missing (the closest mapping's are listed)."""
+
+    def __init__(self, message: str, columns: list[str]) -> None:
+        super().__init__(message)
+        self.columns = columns
 
 
 @dataclass
@@ -108,6 +134,7 @@ def choose_mapping(
 ) -> tuple[Mapping, list[str]]:
     """The first mapping whose required columns the file's header has."""
     problems = []
+    closest: list[str] | None = None
     for mapping in mappings:
         try:
             header = header_for(con, path, fmt, mapping)
@@ -120,11 +147,16 @@ def choose_mapping(
         if not missing:
             return mapping, header
         problems.append(f"{mapping.name}: missing required column(s) {', '.join(missing)}")
-    raise UnreadableFile(
+        if closest is None or len(missing) < len(closest):
+            closest = missing
+    message = (
         "no source mapping fits the file ("
         + "; ".join(problems)
         + "); rename the columns or add a mapping to sources/sources.yaml"
     )
+    if closest is None:
+        raise UnreadableFile(message)
+    raise MissingColumns(message, closest)
 
 
 def record_file(
@@ -160,14 +192,15 @@ def record_file(
             run_id,
         ],
     )
+    drift.record_drift(con, file_id, entity.name, result.drift)
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: int) -> int:
     columns = ", ".join(entity.columns)
     return inserted(
         con,
-        f"insert into raw.{entity.name} (_file_id, _record, {columns}) "
-        f"select {file_id}, _record, {columns} from _typed where _reject is null",
+        f"insert into raw.{entity.name} (_file_id, _record, {columns}, _extra) "
+        f"select {file_id}, _record, {columns}, _extra from _typed where _reject is null",
     )
 
 
@@ -237,13 +270,13 @@ def read_file(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
     path: Path,
-    mappings: list[Mapping],
+    source: SourceConfig,
     settings: Settings,
     tag: str,
     workdir: Path,
     result: FileResult,
 ) -> Batch:
-    """Type the file's records into `_typed`.
+    """Type the file's records into `_typed`, applying the drift policy to its columns.
 
     A text file whose first read fails, or shows bytes that are not UTF-8, is read once
     more from a repaired copy (encoding detected, line endings normalized).
@@ -254,13 +287,14 @@ def read_file(
     if path.stat().st_size == 0:
         raise UnreadableFile("the file is empty (0 bytes)")
     check_gzip(path)
-    mapping, _ = choose_mapping(con, path, fmt, mappings)
+    mapping, header = choose_mapping(con, path, fmt, source.mappings)
     result.mapping = mapping.name
+    rules = row_rules(mapping, header, source, settings, result)
     con.execute(f"set TimeZone = '{mapping.timezone}'")
     batch = batch_source(con, path, fmt, mapping, tag, workdir)
     first_error: UnreadableFile | None = None
     try:
-        read_batch(con, typed_sql(entity, mapping, batch, settings), fmt)
+        read_batch(con, typed_batch_sql(entity, rules, batch), fmt)
     except UnreadableFile as exc:
         if not batch.repairable:
             raise
@@ -268,16 +302,37 @@ def read_file(
     if batch.repairable and (first_error or has_invalid_unicode(con, batch)):
         batch = batch_source(con, path, fmt, mapping, f"{tag}_repaired", workdir, repair=True)
         try:
-            read_batch(con, typed_sql(entity, mapping, batch, settings), fmt)
+            read_batch(con, typed_batch_sql(entity, rules, batch), fmt)
         except UnreadableFile as exc:
             raise (first_error or exc) from None
     result.notes.extend(batch.notes)
+    changed = drift.type_changes(con, entity, source.drift)
+    result.drift.extend(changed)
+    if any(d.action == "quarantined" for d in changed):
+        raise UnreadableFile(drift.describe(changed))
     return batch
 
 
-def typed_sql(entity: Entity, mapping: Mapping, batch: Batch, settings: Settings) -> str:
-    rules = RowRules(mapping, mapping.source_columns(batch.header), settings.currency)
-    return typed_batch_sql(entity, rules, batch)
+def row_rules(
+    mapping: Mapping,
+    header: list[str],
+    source: SourceConfig,
+    settings: Settings,
+    result: FileResult,
+) -> RowRules:
+    """The row rules of a file; its unknown columns go to `_extra` or quarantine it, per policy."""
+    positions = mapping.source_columns(header)
+    unknown = drift.unknown_columns(header, positions)
+    added = drift.added_columns(unknown, source.drift)
+    result.drift.extend(added)
+    if added and source.drift.unknown_column == "quarantine":
+        raise UnreadableFile(drift.describe(added))
+    if added:
+        result.notes.append(
+            f"unknown column(s) {', '.join(d.column for d in added)} kept in raw._extra"
+        )
+    extra = drift.extra_sql(unknown, source.privacy, settings.pii_salt)
+    return RowRules(mapping, positions, settings.currency, extra)
 
 
 class FileChanged(Exception):
@@ -298,7 +353,7 @@ def load_file(
     entity: Entity,
     path: Path,
     sha: str,
-    mappings: list[Mapping],
+    source: SourceConfig,
     settings: Settings,
     run_id: int | None = None,
     seen_as: tuple[int, int] | None = None,
@@ -318,7 +373,7 @@ def load_file(
             dir=settings.warehouse.parent, prefix=".ingest-"
         ) as workdir:
             batch = read_file(
-                con, entity, path, mappings, settings, str(file_id), Path(workdir), result
+                con, entity, path, source, settings, str(file_id), Path(workdir), result
             )
             con.execute("begin transaction")
             try:
@@ -333,8 +388,14 @@ def load_file(
                 con.execute("rollback")
                 raise
     except UnreadableFile as exc:
+        missing = drift.missing_required(exc.columns) if isinstance(exc, MissingColumns) else []
         result = FileResult(
-            path, entity.name, "quarantined", reason=str(exc), mapping=result.mapping
+            path,
+            entity.name,
+            "quarantined",
+            reason=str(exc),
+            mapping=result.mapping,
+            drift=[*result.drift, *missing],
         )
         quarantine(con, file_id, sha, entity, path, result, run_id)
     except FileChanged:
@@ -398,7 +459,7 @@ def ingest_landing(
     on_file: Callable[[FileResult], None] | None = None,
 ) -> IngestSummary:
     """Load every settled file of the landing zone that the ledger has not seen, file by file."""
-    mappings = load_mappings(settings.sources_file)
+    sources = load_sources(settings.sources_file)
     seen = known_hashes(con)
     summary = IngestSummary()
     for entity, path in landing_files(settings.landing, entities):
@@ -410,7 +471,7 @@ def ingest_landing(
             result = FileResult(path, entity.name, "duplicate")
         else:
             result = load_file(
-                con, entity, path, sha, mappings[entity.name], settings, run_id, seen_as
+                con, entity, path, sha, sources[entity.name], settings, run_id, seen_as
             )
             if result.status != "waiting":
                 seen.add(sha)

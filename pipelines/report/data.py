@@ -37,6 +37,7 @@ class ReportData:
     segments: list[Row]
     quality: Row
     warnings: list[Row] = field(default_factory=list)
+    drift: list[Row] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -111,6 +112,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month: date) -> ReportData:
         if table_exists(con, "audit", "validation_results")
         else [],
         sources={r["entity"]: r["files"] for r in rows(con, SOURCES_SQL)},
+        drift=rows(con, DRIFT_SQL) if table_exists(con, "audit", "schema_drift") else [],
     )
 
 
@@ -133,6 +135,15 @@ from audit.validation_results as results
 inner join audit.files as files using (file_id)
 where results.severity = 'warning' and not results.success and files.status = 'validated'
 order by results.checked_at desc
+limit 8
+"""
+
+DRIFT_SQL = """
+select entity, "column", change, action, count(distinct file_id) as files,
+       max(detected_at) as last_seen
+from audit.schema_drift
+group by all
+order by last_seen desc, entity, "column"
 limit 8
 """
 

@@ -60,3 +60,14 @@ create table if not exists audit.validation_results (
     checked_at timestamptz not null
 );
 comment on table audit.validation_results is 'One row per expectation and validated file: severity (critical blocks the batch, warning is reported), success, observed value, unexpected count and a few examples.';
+
+create table if not exists audit.schema_drift (
+    file_id bigint not null,
+    entity varchar not null,
+    "column" varchar not null,
+    change varchar not null,
+    action varchar not null,
+    detail varchar,
+    detected_at timestamptz not null
+);
+comment on table audit.schema_drift is 'Columns a file added (kept in raw._extra), lacked (required: quarantined) or delivered in another type, and what the schema_drift policy of sources/sources.yaml did.';

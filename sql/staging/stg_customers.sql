@@ -17,7 +17,7 @@ files as (
 
 ranked as (
     select
-        raw_rows.* exclude (_file_id, _record),
+        raw_rows.* exclude (_file_id, _record, _extra),
         raw_rows._file_id as file_id,
         row_number() over (
             partition by raw_rows.customer_id, raw_rows.updated_at

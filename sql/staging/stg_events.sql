@@ -36,9 +36,9 @@ latest_of_repeated as (
 ),
 
 final as (
-    select * exclude (_file_id, _record), _file_id as file_id from single_rows
+    select * exclude (_file_id, _record, _extra), _file_id as file_id from single_rows
     union all by name
-    select * exclude (_file_id, _record), _file_id as file_id from latest_of_repeated
+    select * exclude (_file_id, _record, _extra), _file_id as file_id from latest_of_repeated
 )
 
 select * from final

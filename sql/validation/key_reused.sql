@@ -3,13 +3,13 @@
 with
 
 batch as (
-    select {key} as key, hash(*columns(* exclude (_file_id, _record))) as content
+    select {key} as key, hash(*columns(* exclude (_file_id, _record, _extra))) as content
     from raw.{table}
     where _file_id = $file_id
 ),
 
 earlier as (
-    select {key} as key, hash(*columns(* exclude (_file_id, _record))) as content
+    select {key} as key, hash(*columns(* exclude (_file_id, _record, _extra))) as content
     from raw.{table}
     where _file_id in (
         select file_id from audit.files where status = 'validated' and file_id <> $file_id

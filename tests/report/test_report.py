@@ -197,3 +197,31 @@ def test_cli_report_options(company: Settings, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Dezember 2025" in out.read_text()
+
+
+def test_the_data_quality_panel_lists_schema_drift(settings: Settings) -> None:
+    orders = [
+        {
+            "order_id": f"O{i}",
+            "customer_id": f"C{i % 5}",
+            "ordered_at": f"2025-{1 + i % 4:02d}-10T10:00:00Z",
+            "net_amount": "10",
+            "coupon_code": "SPRING",
+        }
+        for i in range(20)
+    ]
+    folder = settings.landing / "shop/orders"
+    folder.mkdir(parents=True)
+    header = list(orders[0])
+    (folder / "orders.csv").write_text(
+        "\n".join([",".join(header), *(",".join(str(o[h]) for h in header) for o in orders)])
+    )
+    customers = settings.landing / "crm/customers"
+    customers.mkdir(parents=True)
+    (customers / "customers.csv").write_text("customer_id,updated_at\nC1,2025-01-01\n")
+    run(settings, "ingest", "validate", "build", "report", as_of="2025-05-15T00:00:00Z")
+    html = (settings.reports / "2025-04" / "loyalty-report-2025-04-en.html").read_text()
+    assert "orders.coupon_code: column added, kept in raw, not used (1 files)" in html
+    assert "customers.created_at: required column missing, file quarantined (1 files)" in html
+    german = (settings.reports / "2025-04" / "loyalty-report-2025-04-de.html").read_text()
+    assert "orders.coupon_code: Spalte hinzugekommen, in raw behalten, nicht verwendet" in german
