@@ -178,7 +178,7 @@ def record_drift(
     if drifts:
         con.executemany(
             'insert into audit.schema_drift (file_id, entity, "column", change, action, detail, '
-            "detected_at) values (?, ?, ?, ?, ?, ?, now())",
+            "detected_at) values (?, ?, ?, ?, ?, mask_pii(?), now())",
             [[file_id, entity, d.column, d.change, d.action, d.detail] for d in drifts],
         )
 

@@ -173,7 +173,7 @@ def record_file(
         """
         insert into audit.files (file_id, sha256, entity, path, file_name, size_bytes, mapping,
             status, rows_in_file, rows_loaded, rows_rejected, reason, notes, loaded_at, run_id)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, mask_pii(?), ?, now(), ?)
         """,
         [
             file_id,
@@ -219,7 +219,7 @@ def insert_rejects(
         insert into audit.rejects (file_id, entity, record, line, "column", reason, raw_line)
         select {file_id}, '{entity.name}', _record, null,
                nullif(split_part(_reject, '{SEPARATOR}', 1), ''),
-               split_part(_reject, '{SEPARATOR}', 2), _raw_line
+               mask_pii(split_part(_reject, '{SEPARATOR}', 2)), mask_pii(_raw_line)
         from _typed where _reject is not null
         """,
     )
@@ -237,7 +237,7 @@ def insert_rejects(
                        || ' were read as one record and rejected together; fix the quote and deliver the file again'
                    else coalesce(case error_type {cases} end, error_message) || ' (line ' || line || ')'
                    end,
-                   csv_line
+                   mask_pii(csv_line)
             from (
                 select line, min(error_type::varchar) as error_type,
                        min(error_message) as error_message,

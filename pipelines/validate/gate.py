@@ -174,7 +174,8 @@ def record_results(
         for r in validation.results
     ]
     con.executemany(
-        "insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        "insert into audit.validation_results values "
+        "(?, ?, ?, ?, ?, ?, ?, mask_pii(?), ?, ?, mask_pii(?), ?, now())",
         rows,
     )
 

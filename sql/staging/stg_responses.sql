@@ -41,4 +41,5 @@ final as (
     select * exclude (_file_id, _record, _extra), _file_id as file_id from latest_of_repeated
 )
 
-select * from final
+-- Free text leaves raw cleaned: control characters removed, e-mails and phone numbers masked.
+select * replace (clean_text(comment) as comment) from final
