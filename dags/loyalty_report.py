@@ -1,7 +1,7 @@
 """Report: write the executive report whenever the marts are rebuilt."""
 
 from airflow.sdk import dag, task
-from loyalty_assets import DEFAULT_ARGS, MARTS, WRITER_POOL, on_failure
+from loyalty_assets import DEFAULT_ARGS, MARTS, on_failure
 
 
 @dag(
@@ -12,8 +12,9 @@ from loyalty_assets import DEFAULT_ARGS, MARTS, WRITER_POOL, on_failure
     tags=["loyalty", "report"],
 )
 def loyalty_report() -> None:
-    @task(pool=WRITER_POOL)
+    @task
     def report() -> dict:
+        """Reads the read-only snapshot, so it needs no writer slot and never waits for one."""
         from dataclasses import asdict
 
         from pipelines.config import settings_from_env

@@ -26,7 +26,7 @@ from pipelines.report.write import write_reports
 from pipelines.run import Progress as RunProgress
 from pipelines.run import RunResult, run_steps
 from pipelines.status import latest_kpis, query, status_tables
-from pipelines.warehouse import open_reader
+from pipelines.warehouse import open_reader, open_snapshot
 
 app = typer.Typer(
     help=(
@@ -255,7 +255,7 @@ def report(
     formats = tuple(output_format or ("html", "pdf"))
     if out_file and (len(languages) > 1 or len(formats) > 1):
         fail("--out names one file: choose one --lang and one --format with it")
-    with open_reader(settings.warehouse) as con:
+    with open_snapshot(settings.warehouse) as con:
         written = write_reports(con, settings, parse_month(month), languages, formats, out_file)
     for path in written:
         out.print(f"wrote {path}", highlight=False)
@@ -373,12 +373,28 @@ def sql(
     ],
     warehouse: Warehouse = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Query the warehouse file itself (raw, staging, core too); fails while a run writes.",
+        ),
+    ] = False,
 ) -> None:
-    """Query the warehouse read-only and print the result."""
+    """Query the read-only snapshot (marts and audit), which can be read while the pipeline writes."""
     settings = settings_for(warehouse=warehouse)
-    with open_reader(settings.warehouse) as con:
+    opener = open_reader if live else open_snapshot
+    with opener(settings.warehouse) as con:
         try:
             data = query(con, statement)
+        except duckdb.CatalogException as exc:
+            hint = (
+                ""
+                if live
+                else " (the snapshot holds marts and audit; add --live for raw, staging and core)"
+            )
+            fail(str(exc).strip().splitlines()[0] + hint)
+            return
         except duckdb.Error as exc:
             fail(str(exc).strip().splitlines()[0])
             return

@@ -15,6 +15,7 @@ from pipelines.errors import LoyaltyError
 from pipelines.ingest.loader import FileResult, IngestSummary, ingest_landing
 from pipelines.models import BuildResult, build, record_step
 from pipelines.report.write import write_reports
+from pipelines.snapshot import publish_snapshot
 from pipelines.validate.docs import write_validation_page
 from pipelines.validate.gate import ValidationSummary, validate_pending
 from pipelines.warehouse import open_writer
@@ -106,6 +107,8 @@ def run_step(
         return result.ingest.rows_loaded, result.ingest.line()
     if step == "build":
         result.build = build(con, settings, result.run_id, progress.on_model)
+        snapshot = publish_snapshot(con, settings.warehouse, result.run_id)
+        result.notes.append(f"read-only snapshot for analysts: {snapshot}")
         return len(result.build.built), f"{len(result.build.built)} models built"
     if step == "validate":
         try:

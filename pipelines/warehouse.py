@@ -15,6 +15,7 @@ import duckdb
 from pipelines.config import SQL_DIR
 from pipelines.errors import LoyaltyError, WarehouseBusyError
 from pipelines.ingest.entities import ENTITIES, EXTRA_COLUMN, raw_table_ddl
+from pipelines.snapshot import snapshot_path
 
 SCHEMAS = ("raw", "staging", "core", "marts", "audit")
 # DuckDB takes 80 % of RAM by default; a bound keeps a pipeline run a good neighbour and
@@ -101,6 +102,24 @@ def open_reader(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise WarehouseBusyError(
             f"{warehouse} is being written by another process; try again when it has finished"
         ) from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def open_snapshot(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published snapshot (marts and audit), readable at any time.
+
+    Before the first build has published one, this falls back to the warehouse itself.
+    """
+    snapshot = snapshot_path(warehouse)
+    if not snapshot.exists():
+        with open_reader(warehouse) as con:
+            yield con
+        return
+    con = duckdb.connect(str(snapshot), read_only=True)
     try:
         yield con
     finally:
