@@ -10,7 +10,7 @@ from pipelines.config import Settings
 from pipelines.ingest.entities import ENTITIES
 from pipelines.models import record_step
 from pipelines.report.write import write_reports
-from pipelines.run import run_steps
+from pipelines.run import new_run_id, run_steps
 from pipelines.warehouse import open_snapshot, open_writer
 
 SYSTEMS = {
@@ -100,7 +100,7 @@ def write_report(settings: Settings) -> StepOutcome:
 def record_failure(settings: Settings, step: str, message: str) -> None:
     """Note a failed task in audit.runs, so `loyalty status` shows it beside the pipeline's own runs."""
     with open_writer(settings.warehouse, lock_timeout=60) as con:
-        run_id = int(con.execute("select nextval('audit.run_ids')").fetchone()[0])  # type: ignore[index]
+        run_id = new_run_id(con)
         record_step(
             con, run_id, step, datetime.now().astimezone(), 0.0, "failed", message=message[:1000]
         )

@@ -46,8 +46,21 @@ class Progress:
 
 
 def new_run_id(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("select nextval('audit.run_ids')").fetchone()
-    return int(row[0]) if row else 0
+    """One more than any run id the warehouse holds.
+
+    Ids come from the tables, not from a DuckDB sequence: a sequence's advance can be lost
+    when a process is killed, and the next run would then reuse an id.
+    """
+    row = con.execute(
+        """
+        select 1 + greatest(
+            (select coalesce(max(run_id), 0) from audit.runs),
+            (select coalesce(max(run_id), 0) from audit.files),
+            (select coalesce(max(run_id), 0) from audit.validation_results)
+        )
+        """
+    ).fetchone()
+    return int(row[0]) if row else 1
 
 
 def run_steps(

@@ -1,6 +1,4 @@
 -- The ledger and the trail of every run. Created once; never rebuilt by the model runner.
-create sequence if not exists audit.file_ids start 1;
-create sequence if not exists audit.run_ids start 1;
 
 create table if not exists audit.files (
     file_id bigint primary key,
