@@ -95,6 +95,7 @@ def crash(point: str, settings: Settings, *steps: str) -> None:
             "-c",
             CRASHER,
             point,
+            str(BIG_ORDERS),
             str(settings.landing),
             str(settings.warehouse),
             *steps,
