@@ -21,7 +21,7 @@ from benchmarks.floor import load_floor
 from benchmarks.memory import Measurement, measured
 from benchmarks.pandas_alternative import headline_metrics
 from pipelines.config import Settings
-from pipelines.generate import GenerateOptions, generate
+from pipelines.generate import FLAG_NAME, GenerateOptions, generate
 from pipelines.run import run_steps
 
 SIZES = {"default": (1_000_000, 36), "small": (20_000, 24)}
@@ -112,12 +112,13 @@ def new_day(settings: Settings, share: float) -> list[Path]:
         con.execute(
             f"""
             copy (
-                select * exclude (_file_id, _record)
+                select * exclude (_file_id, _record, _extra)
                     replace ('N' || {key} as {key}, timestamptz '{day}' + (random() * interval 86399 second) as {timestamp})
                 from raw.{table} using sample {share * 100} percent (bernoulli, 7)
             ) to '{path}' {fmt}
             """
         )
+        (path.parent / FLAG_NAME).touch()
         written.append(path)
     con.close()
     return written

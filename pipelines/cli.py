@@ -178,8 +178,10 @@ def print_result(result: RunResult) -> None:
     if result.ingest is not None:
         out.print(f"ingest: {result.ingest.line()}", highlight=False)
         for f in result.ingest.files:
-            if f.status == "quarantined":
-                out.print(f"  [yellow]quarantined[/] {f.path}: {f.reason}", highlight=False)
+            if f.status in ("quarantined", "waiting"):
+                out.print(f"  [yellow]{f.status}[/] {f.path}: {f.reason}", highlight=False)
+            elif f.notes:
+                out.print(f"  [cyan]note[/] {f.path}: {'; '.join(f.notes)}", highlight=False)
         if result.ingest.rows_rejected:
             out.print(
                 '  rejected rows are in audit.rejects (loyalty sql "select * from audit.rejects")'
