@@ -25,6 +25,7 @@ from pipelines.models import discover_models
 from pipelines.report.write import write_reports
 from pipelines.run import Progress as RunProgress
 from pipelines.run import RunResult, run_steps
+from pipelines.snapshot import snapshot_path
 from pipelines.status import latest_kpis, query, status_tables
 from pipelines.warehouse import open_reader, open_snapshot
 
@@ -296,8 +297,9 @@ def run(
             highlight=False,
         )
     out.print(
-        f'  query the marts: loyalty sql "select * from marts.kpi_monthly", or open {settings.warehouse} '
-        "in the duckdb shell; docs/marts/ explains every column",
+        f'  query the marts: loyalty sql "select * from marts.kpi_monthly", or '
+        f"duckdb -readonly {snapshot_path(settings.warehouse)} (readable while the pipeline "
+        "writes); docs/marts/ explains every column",
         highlight=False,
     )
 
