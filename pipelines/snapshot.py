@@ -38,7 +38,6 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: in
         copy_tables(con, run_id)
         con.execute(f"use {ALIAS}")
         con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
-        con.execute(f"use {home}")
         con.execute(f"checkpoint {ALIAS}")
     finally:
         con.execute(f"use {home}")

@@ -257,7 +257,7 @@ def read_batch(con: duckdb.DuckDBPyConnection, sql: str, fmt: str) -> None:
         raise UnreadableFile(f"cannot read the file as {fmt}: {first_line(exc)}") from exc
 
 
-def has_invalid_unicode(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:
+def has_invalid_encoding(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:
     if not batch.csv_rejects:
         return False
     row = con.execute(
@@ -299,7 +299,7 @@ def read_file(
         if not batch.repairable:
             raise
         first_error = exc
-    if batch.repairable and (first_error or has_invalid_unicode(con, batch)):
+    if batch.repairable and (first_error or has_invalid_encoding(con, batch)):
         batch = batch_source(con, path, fmt, mapping, f"{tag}_repaired", workdir, repair=True)
         try:
             read_batch(con, typed_batch_sql(entity, rules, batch), fmt)

@@ -16,6 +16,7 @@ from pipelines.ingest.text import (
     canonical_encoding,
     decode_start,
     detect_encoding,
+    probe,
     utf8_copy,
 )
 
@@ -66,23 +67,25 @@ def file_format(path: Path) -> str | None:
 
 def head_lines(path: Path, encoding: str, count: int) -> list[str]:
     """The first `count` lines of a text file, decoded in the encoding it turns out to have."""
-    return decode_start(path, detect_encoding(path, encoding)).splitlines()[:count]
+    start = probe(path)
+    return decode_start(start, detect_encoding(encoding, start)).splitlines()[:count]
 
 
 def text_source(path: Path, mapping: Mapping, workdir: Path, repair: bool) -> TextSource:
     """The file as DuckDB can read it; `repair` forces a UTF-8 copy with LF line endings."""
-    encoding = detect_encoding(path, mapping.encoding)
+    encoding = detect_encoding(mapping.encoding, probe(path))
     if encoding in NATIVE_ENCODINGS and not repair:
         return TextSource(path, NATIVE_ENCODINGS[encoding])
     copy = workdir / (path.name + ".utf8")
     used = utf8_copy(path, None if repair and encoding == "utf-8" else encoding, copy)
     notes = []
     if used != "utf-8":
-        how = "as the mapping declares" if encoding != "utf-8" else "detected: not valid UTF-8"
-        if canonical_encoding(mapping.encoding) == "utf-8" and encoding != "utf-8":
-            how = "detected" + (
-                ": byte-order mark" if encoding == "utf-16" else ": not valid UTF-8"
-            )
+        if canonical_encoding(mapping.encoding) != "utf-8":
+            how = "as the mapping declares"
+        elif encoding == "utf-16":
+            how = "detected: byte-order mark"
+        else:
+            how = "detected: not valid UTF-8"
         notes.append(f"read as {ENCODING_LABELS.get(used, used)} ({how})")
     if repair:
         notes.append(

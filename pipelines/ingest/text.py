@@ -74,7 +74,7 @@ def probe(path: Path) -> bytes:
         raise damaged(path, exc) from exc
 
 
-def detect_encoding(path: Path, declared: str) -> str:
+def detect_encoding(declared: str, start: bytes) -> str:
     """The declared encoding; for the default UTF-8, what the file's start shows instead.
 
     A UTF-16 byte-order mark (Excel's "Unicode text") means UTF-16; bytes that are not
@@ -83,7 +83,6 @@ def detect_encoding(path: Path, declared: str) -> str:
     encoding = canonical_encoding(declared)
     if encoding != "utf-8":
         return encoding
-    start = probe(path)
     if start.startswith(UTF16_BOMS):
         return "utf-16"
     try:
@@ -95,13 +94,12 @@ def detect_encoding(path: Path, declared: str) -> str:
     return "utf-8"
 
 
-def decode_start(path: Path, encoding: str) -> str:
-    """The file's first megabyte as text in `encoding` (a byte-order mark dropped)."""
-    data = probe(path)
+def decode_start(start: bytes, encoding: str) -> str:
+    """A file's first megabyte as text in `encoding` (a byte-order mark dropped)."""
     python_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
     try:
-        return data.decode(
-            python_encoding, errors="ignore" if len(data) == PROBE_BYTES else "strict"
+        return start.decode(
+            python_encoding, errors="ignore" if len(start) == PROBE_BYTES else "strict"
         )
     except UnicodeDecodeError as exc:
         raise UnreadableFile(

@@ -196,12 +196,6 @@ def test_bad_file_outcome_and_counts(settings: Settings, case: Case) -> None:
     )
 
 
-def comment_of(settings: Settings, response_id: str) -> str:
-    return fetch(
-        settings, "select comment from raw.responses where response_id = ?", [response_id]
-    )[0][0]
-
-
 def test_encodings_are_decoded_to_the_right_characters(settings: Settings) -> None:
     folder = settings.landing / FOLDER
     for case in CASES:
