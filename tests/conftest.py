@@ -11,8 +11,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
-from pipelines.config import Settings, parse_as_of
+from pipelines.config import SOURCES_FILE, Settings, parse_as_of
 from pipelines.ingest.entities import ENTITIES
 from pipelines.run import RunResult, run_steps
 
@@ -48,6 +49,15 @@ def settings(tmp_path: Path) -> Settings:
         reports=tmp_path / "reports",
         settle_seconds=0,
     )
+
+
+def with_sources(settings: Settings, folder: Path, section_yaml: str) -> Settings:
+    """Settings whose sources.yaml is the project's with the top-level sections of `section_yaml`."""
+    shutil.copytree(SOURCES_FILE.parent, folder)
+    sources = folder / "sources.yaml"
+    config = {**yaml.safe_load(sources.read_text()), **yaml.safe_load(section_yaml)}
+    sources.write_text(yaml.safe_dump(config, allow_unicode=True))
+    return settings.with_overrides(sources_file=sources)
 
 
 def run(

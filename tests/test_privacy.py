@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import duckdb
 
-from pipelines.config import SOURCES_FILE, Settings
-from tests.conftest import fetch, require_tool, run
+from pipelines.config import Settings
+from tests.conftest import fetch, require_tool, run, with_sources
 
 EMAILS = ["anna.schmidt@example.com", "JOHN+shop@mail.co.uk"]
 PHONES = ["+49 170 1234567", "0170/7654321", "(030) 12345678", "+1 (555) 123-4567"]
@@ -124,13 +123,10 @@ def test_no_email_or_phone_outside_raw_in_tables_and_reports(settings: Settings)
         assert personal_data_in(text) == [], pdf
 
 
-def with_privacy(settings: Settings, tmp_path: Path, policy: str) -> Settings:
-    folder = tmp_path / "sources"
-    shutil.copytree(SOURCES_FILE.parent, folder)
-    sources = folder / "sources.yaml"
-    text = sources.read_text().split("\nprivacy:")[0]
-    sources.write_text(text + f"\nprivacy:\n  email_columns: {policy}\n")
-    return settings.with_overrides(sources_file=sources, pii_salt="pepper")
+def with_privacy(settings: Settings, folder: Path, policy: str) -> Settings:
+    return with_sources(settings, folder, f"privacy:\n  email_columns: {policy}\n").with_overrides(
+        pii_salt="pepper"
+    )
 
 
 def test_email_columns_can_be_hashed_or_dropped_even_in_raw(

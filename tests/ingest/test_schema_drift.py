@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from pipelines.config import SOURCES_FILE, Settings
+from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
-from tests.conftest import fetch, run
+from tests.conftest import fetch, run, with_sources
 
 FOLDER = "survey/responses"
 
@@ -19,16 +18,6 @@ def write(settings: Settings, name: str, text: str) -> None:
     folder = settings.landing / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(text)
-
-
-def with_sources(settings: Settings, tmp_path: Path, extra_yaml: str) -> Settings:
-    """Settings whose sources.yaml is the project's plus `extra_yaml`."""
-    folder = tmp_path / "sources"
-    shutil.copytree(SOURCES_FILE.parent, folder)
-    sources = folder / "sources.yaml"
-    text = sources.read_text().split("\nschema_drift:")[0]
-    sources.write_text(text + "\n" + extra_yaml)
-    return settings.with_overrides(sources_file=sources)
 
 
 def drift_rows(settings: Settings) -> list[tuple]:
@@ -115,7 +104,7 @@ def test_a_few_bad_values_are_rejected_rows_not_a_type_change(settings: Settings
 def test_the_policy_is_configurable_per_entity(settings: Settings, tmp_path: Path) -> None:
     strict = with_sources(
         settings,
-        tmp_path,
+        tmp_path / "sources",
         "schema_drift:\n  responses:\n    unknown_column: quarantine\n    type_change: reject_rows\n",
     )
     write(strict, "added.csv", "response_id,responded_at,mood\nR1,2025-03-01,happy\n")
@@ -134,7 +123,7 @@ def test_a_policy_with_a_typo_is_refused_with_the_allowed_values(
     settings: Settings, tmp_path: Path
 ) -> None:
     broken = with_sources(
-        settings, tmp_path, "schema_drift:\n  default:\n    unknown_column: ignore\n"
+        settings, tmp_path / "sources", "schema_drift:\n  default:\n    unknown_column: ignore\n"
     )
     write(broken, "r.csv", "response_id,responded_at\nR1,2025-03-01\n")
     with pytest.raises(LoyaltyError, match="unknown_column must be one of keep, quarantine"):
