@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
-import yaml
 
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.checks import SEPARATOR
@@ -69,9 +68,8 @@ def checked_options(where: str, options: dict[str, object], allowed: set[str]) -
     return options
 
 
-def load_policies(sources_file: Path) -> dict[str, DriftPolicy]:
+def load_policies(config: dict, sources_file: Path) -> dict[str, DriftPolicy]:
     """Entity -> drift policy: the `schema_drift.default`, overridden per entity."""
-    config = yaml.safe_load(sources_file.read_text(encoding="utf-8")) or {}
     section = config.get("schema_drift") or {}
     allowed = {f.name for f in fields(DriftPolicy)}
     unknown_entities = set(section) - {"default", *ENTITIES}
@@ -87,8 +85,7 @@ def load_policies(sources_file: Path) -> dict[str, DriftPolicy]:
     }
 
 
-def load_privacy(sources_file: Path) -> Privacy:
-    config = yaml.safe_load(sources_file.read_text(encoding="utf-8")) or {}
+def load_privacy(config: dict, sources_file: Path) -> Privacy:
     options = checked_options(
         f"{sources_file} privacy", config.get("privacy") or {}, {f.name for f in fields(Privacy)}
     )

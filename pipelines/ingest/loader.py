@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from pipelines.config import Settings
 from pipelines.ingest import drift
@@ -57,9 +58,10 @@ class SourceConfig:
 
 
 def load_sources(sources_file: Path) -> dict[str, SourceConfig]:
-    mappings = load_mappings(sources_file)
-    policies = drift.load_policies(sources_file)
-    privacy = drift.load_privacy(sources_file)
+    config = yaml.safe_load(sources_file.read_text(encoding="utf-8")) or {}
+    mappings = load_mappings(config, sources_file)
+    policies = drift.load_policies(config, sources_file)
+    privacy = drift.load_privacy(config, sources_file)
     return {name: SourceConfig(mappings[name], policies[name], privacy) for name in mappings}
 
 

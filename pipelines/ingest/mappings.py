@@ -84,9 +84,8 @@ def load_preset(path: Path) -> Mapping:
     )
 
 
-def load_mappings(sources_file: Path) -> dict[str, list[Mapping]]:
-    """Entity name -> the mappings to try, in the order sources.yaml lists them."""
-    config = yaml.safe_load(sources_file.read_text(encoding="utf-8")) or {}
+def load_mappings(config: dict, sources_file: Path) -> dict[str, list[Mapping]]:
+    """Entity name -> the mappings to try, in the order sources.yaml (parsed: `config`) lists them."""
     listed = config.get("mappings", {})
     presets_dir = sources_file.parent / "presets"
     result: dict[str, list[Mapping]] = {}
