@@ -89,6 +89,13 @@ InactivityDays = Annotated[
         show_default=False,
     ),
 ]
+FullBuild = Annotated[
+    bool,
+    typer.Option(
+        "--full",
+        help="Rebuild every table from scratch instead of updating what new files touched.",
+    ),
+]
 TimeZone = Annotated[
     str | None,
     typer.Option(
@@ -105,8 +112,10 @@ def settings_for(
     as_of: str | None = None,
     inactivity_days: int | None = None,
     timezone: str | None = None,
+    full_build: bool = False,
 ) -> Settings:
     return settings_from_env().with_overrides(
+        full_build=full_build or None,
         landing=landing,
         warehouse=warehouse,
         as_of=parse_as_of(as_of) if as_of else None,
@@ -197,8 +206,13 @@ def print_result(result: RunResult) -> None:
                     highlight=False,
                 )
     if result.build is not None:
+        plan = result.build.plan
+        kind = "incremental" if plan and plan.incremental else "full"
+        why = f" ({plan.reason})" if plan else ""
         out.print(
-            f"build: {len(result.build.built)} models in {result.seconds.get('build', 0):.1f} s"
+            f"build: {len(result.build.built)} models in {result.seconds.get('build', 0):.1f} s, "
+            f"{kind}{why}",
+            highlight=False,
         )
     if result.reports:
         out.print(
@@ -229,9 +243,10 @@ def build_command(
     as_of: AsOf = None,
     inactivity_days: InactivityDays = None,
     timezone: TimeZone = None,
+    full: FullBuild = False,
 ) -> None:
-    """Run the SQL models: staging -> core -> marts."""
-    settings = settings_for(None, warehouse, as_of, inactivity_days, timezone)
+    """Run the SQL models: staging -> core -> marts (only what new files touched, if it can)."""
+    settings = settings_for(None, warehouse, as_of, inactivity_days, timezone, full)
     print_result(run_with_progress(settings, ("build",)))
 
 
@@ -280,9 +295,10 @@ def run(
     as_of: AsOf = None,
     inactivity_days: InactivityDays = None,
     timezone: TimeZone = None,
+    full: FullBuild = False,
 ) -> None:
     """Ingest, validate, build and report, in that order: what the Airflow DAGs do."""
-    settings = settings_for(landing, warehouse, as_of, inactivity_days, timezone)
+    settings = settings_for(landing, warehouse, as_of, inactivity_days, timezone, full)
     if not settings.landing.is_dir():
         fail(f"no landing zone at {settings.landing}: create it or run `loyalty generate` first")
     result = run_with_progress(settings, ("ingest", "validate", "build", "report"))

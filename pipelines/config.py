@@ -35,6 +35,7 @@ class Settings:
     gaming_jump: float = 0.25
     settle_seconds: float = 2.0
     pii_salt: str = ""
+    full_build: bool = False
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; None values leave a field as it is."""

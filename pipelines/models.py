@@ -15,6 +15,14 @@ import yaml
 
 from pipelines.config import SQL_DIR, Settings
 from pipelines.errors import LoyaltyError, ModelError
+from pipelines.incremental import (
+    BuildPlan,
+    fingerprint,
+    forget_state,
+    plan_build,
+    prepare_scope,
+    record_state,
+)
 
 LAYERS = ("staging", "core", "marts")
 REFERENCE = re.compile(r"\b(staging|core|marts)\.([a-z_][a-z0-9_]*)\b")
@@ -31,6 +39,8 @@ class Model:
     description: str
     columns: dict[str, str]
     depends_on: frozenset[str]
+    text: str
+    incremental: tuple[str, str] | None = None
 
 
 @dataclass
@@ -39,6 +49,7 @@ class BuildResult:
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    plan: BuildPlan | None = None
 
 
 def parse_model(path: Path) -> Model:
@@ -51,6 +62,7 @@ def parse_model(path: Path) -> Model:
     body = text[header.end() :].strip().rstrip(";")
     name = f"{path.parent.name}.{path.stem}"
     refs = {f"{schema}.{table}" for schema, table in REFERENCE.findall(body)} - {name}
+    incremental = doc.get("incremental")
     return Model(
         name=name,
         path=path,
@@ -58,6 +70,8 @@ def parse_model(path: Path) -> Model:
         description=" ".join(str(doc.get("description", "")).split()),
         columns={str(k): " ".join(str(v).split()) for k, v in (doc.get("columns") or {}).items()},
         depends_on=frozenset(refs),
+        text=text,
+        incremental=(incremental["scope"], incremental["key"]) if incremental else None,
     )
 
 
@@ -118,6 +132,20 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
         raise
 
 
+def update_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Replace only the rows in the build's scope, in one transaction."""
+    assert model.incremental is not None
+    scope, key = model.incremental
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {model.name} where in_scope({sql_string(scope)}, {key})")
+        con.execute(f"insert into {model.name} by name\n{model.sql}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 def record_step(
     con: duckdb.DuckDBPyConnection,
     run_id: int | None,
@@ -142,11 +170,20 @@ def build(
     run_id: int | None = None,
     on_model: Callable[[str, float], None] | None = None,
     sql_dir: Path = SQL_DIR,
+    full: bool = False,
 ) -> BuildResult:
-    """Run every model; a failed model is reported and skips only what depends on it."""
+    """Run every model; a failed model is reported and skips only what depends on it.
+
+    After a complete build, the next one updates only the rows new files can change (models
+    with an `incremental` header) unless `full` is set or something else changed.
+    """
     models = discover_models(sql_dir)
-    set_parameters(con, settings)
-    result = BuildResult()
+    as_of = set_parameters(con, settings)
+    model_print = fingerprint(settings, [models[name].text for name in sorted(models)])
+    plan = plan_build(con, settings, as_of, model_print, full)
+    prepare_scope(con, plan)
+    forget_state(con)
+    result = BuildResult(plan=plan)
     broken: set[str] = set()
     for name in build_order(models):
         model = models[name]
@@ -156,7 +193,10 @@ def build(
             continue
         started, clock = datetime.now().astimezone(), time.perf_counter()
         try:
-            build_model(con, model)
+            if plan.incremental and model.incremental:
+                update_model(con, model)
+            else:
+                build_model(con, model)
         except duckdb.Error as exc:
             broken.add(name)
             message = str(exc).strip().splitlines()[0]
@@ -184,4 +224,5 @@ def build(
             f"model {first} failed ({message}); its previous table and {len(result.skipped)} "
             f"dependent table(s) were left as they were - fix {models[first].path.relative_to(sql_dir.parent)}"
         )
+    record_state(con, settings, as_of, model_print)
     return result

@@ -119,7 +119,9 @@ def run_step(
         result.ingest = ingest_landing(con, settings, result.run_id, entities, progress.on_file)
         return result.ingest.rows_loaded, result.ingest.line()
     if step == "build":
-        result.build = build(con, settings, result.run_id, progress.on_model)
+        result.build = build(
+            con, settings, result.run_id, progress.on_model, full=settings.full_build
+        )
         snapshot = publish_snapshot(con, settings.warehouse, result.run_id)
         result.notes.append(f"read-only snapshot for analysts: {snapshot}")
         return len(result.build.built), f"{len(result.build.built)} models built"

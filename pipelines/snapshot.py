@@ -40,7 +40,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: in
         con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
         con.execute(f"checkpoint {ALIAS}")
     finally:
-        con.execute(f"use {home}")
+        con.execute(f"use {quoted(home)}")
         con.execute(f"detach {ALIAS}")
     if Path(str(partial) + ".wal").exists():
         raise LoyaltyError(f"the snapshot {partial} kept a write-ahead log; it was not published")
@@ -53,6 +53,11 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: in
     finally:
         os.close(directory)
     return target
+
+
+def quoted(name: str) -> str:
+    """A database name as an identifier: a warehouse file may be called full.duckdb or order.duckdb."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def copy_tables(con: duckdb.DuckDBPyConnection, run_id: int) -> None:

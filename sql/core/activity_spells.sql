@@ -19,15 +19,17 @@ columns:
   churned_at: The churn date, when it is at or before as_of; NULL for open spells.
   churn_kind: explicit (CRM or cancellation event) or lapse (no purchase for W days); NULL while open.
   churn_reason: The CRM churn reason of an explicit churn (NULL if unknown or a lapse).
+incremental: {scope: customers, key: customer_id}
 */
 with
 
 purchases as (
-    select customer_id, ordered_at from core.purchases
+    select customer_id, ordered_at from core.purchases where in_scope('customers', customer_id)
 ),
 
 churns as (
     select customer_id, churned_at, churn_reason from core.explicit_churns
+    where in_scope('customers', customer_id)
 ),
 
 timeline as (

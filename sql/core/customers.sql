@@ -3,12 +3,13 @@ description: >
   One row per CRM customer: the latest version (highest updated_at) delivered with
   updated_at <= as_of. A record with status churned but no churned_at is taken as churned
   at its updated_at.
+incremental: {scope: customers, key: customer_id}
 */
 with
 
 versions as (
     select * from staging.stg_customers
-    where updated_at <= getvariable('as_of')
+    where updated_at <= getvariable('as_of') and in_scope('customers', customer_id)
 ),
 
 latest as (

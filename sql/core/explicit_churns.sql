@@ -5,19 +5,24 @@ description: >
   churned_at both are one churn (the earlier timestamp, the CRM's reason). Other
   cancellation events have reason NULL (unknown), so they never count as switching to a
   competitor.
+incremental: {scope: customers, key: customer_id}
 */
 with
 
 crm as (
     select customer_id, churned_at, churn_reason, 'crm' as source
     from core.customers
-    where churned_at is not null and churned_at <= getvariable('as_of')
+    where churned_at is not null
+        and churned_at <= getvariable('as_of')
+        and in_scope('customers', customer_id)
 ),
 
 cancellations as (
     select customer_id, occurred_at as churned_at, null::varchar as churn_reason, 'cancellation' as source
     from staging.stg_events
-    where event_type = 'cancellation' and occurred_at <= getvariable('as_of')
+    where event_type = 'cancellation'
+        and occurred_at <= getvariable('as_of')
+        and in_scope('customers', customer_id)
 ),
 
 all_churns as (

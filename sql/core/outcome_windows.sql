@@ -4,6 +4,7 @@ description: >
   latest such response (responded_at <= as_of - 180 days, carrying a CSAT score) and what
   happened in the 180 days after it (the outcome window (responded_at, responded_at +
   180 days]): churn, purchases, revenue, discounts, referrals.
+incremental: {scope: customers, key: customer_id}
 */
 with
 
@@ -12,6 +13,7 @@ responses as (
     where customer_id is not null
         and csat is not null
         and responded_at <= getvariable('as_of') - interval 180 day
+        and in_scope('customers', customer_id)
 ),
 
 latest as (

@@ -2,12 +2,13 @@
 description: >
   Survey responses up to as_of, with their month in the reporting time zone, NPS group
   and satisfaction tier. customer_id NULL means anonymous.
+incremental: {scope: responses, key: response_id}
 */
 with
 
 responses as (
     select * from staging.stg_responses
-    where responded_at <= getvariable('as_of')
+    where responded_at <= getvariable('as_of') and in_scope('responses', response_id)
 ),
 
 final as (

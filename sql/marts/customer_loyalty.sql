@@ -20,41 +20,37 @@ columns:
   last_csat: CSAT score (1-5) of the customer's latest response carrying one.
   satisfaction_tier: dissatisfied (1-2), neutral (3), satisfied (4) or delighted (5) of last_csat.
   referrals: Referral events of the customer up to as_of.
+incremental: {scope: customers, key: customer_id}
 */
 with
 
 crm as (
     select customer_id, country, segment from core.customers
+    where in_scope('customers', customer_id)
 ),
 
 spells as (
-    select * from core.activity_spells
-),
-
-purchases as (
-    select * from core.purchases
+    select * from core.activity_spells where in_scope('customers', customer_id)
 ),
 
 responses as (
-    select * from core.responses where customer_id is not null
+    select * from core.responses
+    where customer_id is not null and in_scope('customers', customer_id)
 ),
 
 referrals as (
     select customer_id, count(*) as referrals
     from staging.stg_events
-    where event_type = 'referral' and occurred_at <= getvariable('as_of')
+    where event_type = 'referral'
+        and occurred_at <= getvariable('as_of')
+        and in_scope('customers', customer_id)
     group by customer_id
 ),
 
 buying as (
-    select
-        customer_id,
-        min(ordered_at) as first_purchase_at,
-        max(ordered_at) as last_purchase_at,
-        count(*) as purchases,
-        sum(revenue_net) as revenue_net
-    from purchases
-    group by customer_id
+    select customer_id, first_purchase_at, last_purchase_at, purchases, revenue_net
+    from core.buyers
+    where in_scope('customers', customer_id)
 ),
 
 spell_summary as (
@@ -100,7 +96,7 @@ final as (
         buying.first_purchase_at,
         buying.last_purchase_at,
         coalesce(buying.purchases, 0) as purchases,
-        coalesce(buying.revenue_net, 0) as revenue_net,
+        coalesce(buying.revenue_net, 0)::decimal(38, 2) as revenue_net,
         case
             when buying.customer_id is null then 'prospect'
             when spell_summary.is_active and spell_summary.last_spell_no > 1 then 'won_back'

@@ -17,9 +17,6 @@ columns:
 */
 with
 
-purchases as (
-    select * from core.purchases
-),
 
 referred as (
     select distinct referred_customer_id as customer_id
@@ -30,9 +27,7 @@ referred as (
 ),
 
 customer_month_revenue as (
-    select customer_id, month, sum(revenue_net) as revenue
-    from purchases
-    group by all
+    select customer_id, month, revenue_net as revenue from core.customer_months
 ),
 
 first_months as (

@@ -42,8 +42,8 @@ spells as (
     select * from core.activity_spells
 ),
 
-purchases as (
-    select * from core.purchases
+customer_months as (
+    select * from core.customer_months
 ),
 
 nps as (
@@ -63,7 +63,7 @@ months as (
         month_start + interval 1 month <= as_of.as_of as is_complete
     from as_of,
         generate_series(
-            (select date_trunc('month', min(ordered_at)) from purchases),
+            (select min(month) from customer_months)::timestamptz,
             date_trunc('month', as_of.as_of),
             interval 1 month
         ) as series(month_start)
@@ -89,16 +89,7 @@ spell_boundaries as (
 ),
 
 customer_days as (
-    select
-        customer_id,
-        min(ordered_at) as first_purchase_at,
-        min(purchase_day) as first_day,
-        min(purchase_day) filter (where purchase_day > first_day_of_customer) as second_day
-    from (
-        select *, min(purchase_day) over (partition by customer_id) as first_day_of_customer
-        from purchases
-    )
-    group by customer_id
+    select customer_id, first_purchase_at, first_day, second_day from core.buyers
 ),
 
 deltas as (
@@ -205,9 +196,9 @@ first_purchases as (
 monthly_sales as (
     select
         month,
-        count(*) as purchases,
+        sum(purchases)::bigint as purchases,
         sum(revenue_net) as revenue_net
-    from purchases
+    from customer_months
     group by month
 ),
 

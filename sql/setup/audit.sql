@@ -69,3 +69,12 @@ create table if not exists audit.schema_drift (
     detected_at timestamptz not null
 );
 comment on table audit.schema_drift is 'Columns a file added (kept in raw._extra), lacked (required: quarantined) or delivered in another type, and what the schema_drift policy of sources/sources.yaml did.';
+
+create table if not exists audit.build_state (
+    as_of timestamptz not null,
+    explicit_as_of boolean not null,
+    fingerprint varchar not null,
+    files bigint[] not null,
+    built_at timestamptz not null
+);
+comment on table audit.build_state is 'What the last complete build was made from: as_of, whether it was set explicitly, a fingerprint of the models and parameters, and the validated files it read. The next build updates only what new files touch when nothing else changed; it is empty while a build runs or after one failed, so the next build is a full one.';

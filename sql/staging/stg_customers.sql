@@ -3,11 +3,12 @@ description: >
   CRM customer versions: one row per customer_id and updated_at. The same version
   delivered in several files is kept once (latest export wins); core.customers picks the
   latest version up to as_of, so a newer updated_at replaces an older one.
+incremental: {scope: customers, key: customer_id}
 */
 with
 
 raw_rows as (
-    select * from raw.customers
+    select * from raw.customers where in_scope('customers', customer_id)
 ),
 
 files as (

@@ -3,6 +3,7 @@ description: >
   Every event of raw.events once: where one event_id arrives in several files, the latest
   export wins (files ordered by name, which carries the export date, then content hash).
   Typed and renamed by the ingest; raw.events keeps every delivered version.
+incremental: {scope: events, key: event_id}
 */
 with
 
@@ -12,7 +13,8 @@ files as (
 ),
 
 raw_rows as (
-    select * from raw.events where _file_id in (select file_id from files)
+    select * from raw.events
+    where _file_id in (select file_id from files) and in_scope('events', event_id)
 ),
 
 -- Most keys arrive once; only the repeated ones need ranking, which keeps this cheap.

@@ -3,6 +3,7 @@ description: >
   Every order of raw.orders once: where one order_id arrives in several files, the latest
   export wins (files ordered by name, which carries the export date, then content hash).
   Typed and renamed by the ingest; raw.orders keeps every delivered version.
+incremental: {scope: orders, key: order_id}
 */
 with
 
@@ -12,7 +13,8 @@ files as (
 ),
 
 raw_rows as (
-    select * from raw.orders where _file_id in (select file_id from files)
+    select * from raw.orders
+    where _file_id in (select file_id from files) and in_scope('orders', order_id)
 ),
 
 -- Most keys arrive once; only the repeated ones need ranking, which keeps this cheap.

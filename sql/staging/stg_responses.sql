@@ -3,6 +3,7 @@ description: >
   Every response of raw.responses once: where one response_id arrives in several files, the latest
   export wins (files ordered by name, which carries the export date, then content hash).
   Typed and renamed by the ingest; raw.responses keeps every delivered version.
+incremental: {scope: responses, key: response_id}
 */
 with
 
@@ -12,7 +13,8 @@ files as (
 ),
 
 raw_rows as (
-    select * from raw.responses where _file_id in (select file_id from files)
+    select * from raw.responses
+    where _file_id in (select file_id from files) and in_scope('responses', response_id)
 ),
 
 -- Most keys arrive once; only the repeated ones need ranking, which keeps this cheap.

@@ -3,6 +3,7 @@ description: >
   Every return of raw.returns once: where one return_id arrives in several files, the latest
   export wins (files ordered by name, which carries the export date, then content hash).
   Typed and renamed by the ingest; raw.returns keeps every delivered version.
+incremental: {scope: returns, key: return_id}
 */
 with
 
@@ -12,7 +13,8 @@ files as (
 ),
 
 raw_rows as (
-    select * from raw.returns where _file_id in (select file_id from files)
+    select * from raw.returns
+    where _file_id in (select file_id from files) and in_scope('returns', return_id)
 ),
 
 -- Most keys arrive once; only the repeated ones need ranking, which keeps this cheap.

@@ -1,0 +1,50 @@
+-- The scope of an incremental build, taken before any model changes. $new_files: the
+-- validated files the last build did not read; $previous_as_of: that build's as_of.
+insert into build_scope
+with
+
+new_orders as (select * from raw.orders where list_contains($new_files, _file_id)),
+new_events as (select * from raw.events where list_contains($new_files, _file_id)),
+new_responses as (select * from raw.responses where list_contains($new_files, _file_id)),
+new_returns as (select * from raw.returns where list_contains($new_files, _file_id)),
+new_customers as (select * from raw.customers where list_contains($new_files, _file_id)),
+
+-- Orders whose returns change: the order of a new return and of its earlier version.
+returned_orders as (
+    select order_id from new_returns
+    union
+    select order_id from staging.stg_returns
+    where return_id in (select return_id from new_returns)
+),
+
+-- New and earlier versions of every re-delivered row: both customers may change.
+customers as (
+    select customer_id from new_customers
+    union select customer_id from new_orders
+    union select customer_id from staging.stg_orders
+        where order_id in (select order_id from new_orders)
+            or order_id in (select order_id from returned_orders)
+    union select customer_id from new_events
+    union select referred_customer_id from new_events
+    union select customer_id from staging.stg_events
+        where event_id in (select event_id from new_events)
+    union select customer_id from new_responses
+    union select customer_id from staging.stg_responses
+        where response_id in (select response_id from new_responses)
+    -- What moves with as_of: spells that end, CRM churns that count, responses that now
+    -- lie 180 days back and open an outcome window.
+    union select customer_id from core.activity_spells
+        where ended_at > $previous_as_of and ended_at <= getvariable('as_of')
+    union select customer_id from staging.stg_customers
+        where churned_at > $previous_as_of and churned_at <= getvariable('as_of')
+    union select customer_id from core.responses
+        where responded_at > $previous_as_of - interval 180 day
+            and responded_at <= getvariable('as_of') - interval 180 day
+)
+
+select 'orders', order_id from new_orders
+union all select 'orders', order_id from returned_orders
+union all select 'events', event_id from new_events
+union all select 'responses', response_id from new_responses
+union all select 'returns', return_id from new_returns
+union all select 'customers', customer_id from customers where customer_id is not null
