@@ -65,7 +65,12 @@ def new_exports(settings: Settings, name: str, day: datetime) -> None:
         f"returns_{name}.csv",
         [
             {"return_id": f"{name}-R1", "order_id": f"{name}-1", "returned_at": at, "amount": "10"},
-            {"return_id": f"{name}-R2", "order_id": returned_order, "returned_at": at, "amount": "1"},
+            {
+                "return_id": f"{name}-R2",
+                "order_id": returned_order,
+                "returned_at": at,
+                "amount": "1",
+            },
         ],
     )
     write_entity(
