@@ -17,6 +17,25 @@ columns:
 */
 with
 
+-- Months as integers (year * 12 + month - 1), so windows are plain ranges. Every sum below is
+-- a running sum over deltas: what enters a window at its first month and leaves after its
+-- last, which avoids pairing every month with every customer.
+customer_months as (
+    select
+        customer_id,
+        year(month) * 12 + month(month) - 1 as idx,
+        year(cohort_month) * 12 + month(cohort_month) - 1 as first_idx,
+        revenue_net
+    from core.customer_months
+),
+
+bounds as (
+    select
+        min(idx) as first_idx,
+        min(idx) + 23 as from_idx,
+        year(getvariable('as_of')) * 12 + month(getvariable('as_of')) - 2 as to_idx
+    from customer_months
+),
 
 referred as (
     select distinct referred_customer_id as customer_id
@@ -26,83 +45,113 @@ referred as (
         and occurred_at <= getvariable('as_of')
 ),
 
-customer_month_revenue as (
-    select customer_id, month, revenue_net as revenue from core.customer_months
-),
-
-first_months as (
-    select customer_id, min(month) as first_month
-    from customer_month_revenue
-    group by customer_id
-),
-
-months as (
-    select month_start::date as month
-    from generate_series(
-        (select min(month) from customer_month_revenue)::timestamptz + interval 23 month,
-        date_trunc('month', getvariable('as_of')) - interval 1 month,
-        interval 1 month
-    ) as series(month_start)
-),
-
-prior_year as (
-    select months.month, r.customer_id, sum(r.revenue) as revenue
-    from months
-    inner join customer_month_revenue as r
-        on r.month between months.month - interval 23 month and months.month - interval 12 month
-    group by all
-),
-
-trailing_year as (
-    select months.month, r.customer_id, sum(r.revenue) as revenue
-    from months
-    inner join customer_month_revenue as r
-        on r.month between months.month - interval 11 month and months.month
-    group by all
-),
-
-base as (
-    select month, count(*) as base_customers, sum(revenue) as base_revenue_prior
-    from prior_year
-    group by month
-),
-
-base_trailing as (
-    select trailing_year.month, sum(trailing_year.revenue) as base_revenue_trailing
-    from trailing_year
-    semi join prior_year on prior_year.month = trailing_year.month and prior_year.customer_id = trailing_year.customer_id
-    group by trailing_year.month
-),
-
-referred_new as (
+-- A purchase month t puts its customer into the base of months t + 12 .. t + 23; purchase
+-- months at most 12 apart give one unbroken stretch ("island") of base months.
+island_steps as (
     select
-        trailing_year.month,
-        count(*) as referred_new_customers,
-        sum(trailing_year.revenue) as referred_revenue
-    from trailing_year
-    inner join first_months on first_months.customer_id = trailing_year.customer_id
-    semi join referred on referred.customer_id = trailing_year.customer_id
-    where first_months.first_month between trailing_year.month - interval 11 month and trailing_year.month
-    group by trailing_year.month
+        customer_id,
+        idx,
+        coalesce(idx - lag(idx) over (partition by customer_id order by idx) > 12, true)
+            as starts_island
+    from customer_months
+),
+
+islands as (
+    select customer_id, min(idx) + 12 as from_idx, max(idx) + 23 as to_idx
+    from (
+        select
+            *,
+            sum(starts_island::integer) over (
+                partition by customer_id order by idx rows unbounded preceding
+            ) as island
+        from island_steps
+    )
+    group by customer_id, island
+),
+
+-- Revenue of month t counts in T of months t .. t + 11 for base customers: the part of
+-- that range inside one of the customer's islands.
+trailing_in_base as (
+    select
+        greatest(r.idx, i.from_idx) as from_idx,
+        least(r.idx + 11, i.to_idx) as to_idx,
+        r.revenue_net
+    from customer_months as r
+    inner join islands as i
+        on i.customer_id = r.customer_id
+        and i.from_idx <= r.idx + 11
+        and i.to_idx >= r.idx
+),
+
+referred_months as (
+    select r.*
+    from customer_months as r
+    semi join referred on referred.customer_id = r.customer_id
+),
+
+deltas as (
+    select from_idx as idx, 1 as d_base, 0.00 as d_prior, 0.00 as d_trailing,
+        0 as d_referred, 0.00 as d_referred_revenue
+    from islands
+    union all
+    select to_idx + 1, -1, 0, 0, 0, 0 from islands
+    union all
+    select idx + 12, 0, revenue_net, 0, 0, 0 from customer_months
+    union all
+    select idx + 24, 0, -revenue_net, 0, 0, 0 from customer_months
+    union all
+    select from_idx, 0, 0, revenue_net, 0, 0 from trailing_in_base
+    union all
+    select to_idx + 1, 0, 0, -revenue_net, 0, 0 from trailing_in_base
+    union all
+    select first_idx, 0, 0, 0, 1, 0 from referred_months where idx = first_idx
+    union all
+    select first_idx + 12, 0, 0, 0, -1, 0 from referred_months where idx = first_idx
+    union all
+    select idx, 0, 0, 0, 0, revenue_net from referred_months where idx <= first_idx + 11
+    union all
+    select first_idx + 12, 0, 0, 0, 0, -revenue_net from referred_months
+    where idx <= first_idx + 11
+),
+
+running as (
+    select
+        series.idx,
+        sum(coalesce(d.d_base, 0)) over by_month as base_customers,
+        sum(coalesce(d.d_prior, 0)) over by_month as base_revenue_prior,
+        sum(coalesce(d.d_trailing, 0)) over by_month as base_revenue_trailing,
+        sum(coalesce(d.d_referred, 0)) over by_month as referred_new_customers,
+        sum(coalesce(d.d_referred_revenue, 0)) over by_month as referred_revenue
+    from bounds, range(bounds.first_idx, bounds.to_idx + 1) as series(idx)
+    left join (
+        select
+            idx,
+            sum(d_base) as d_base,
+            sum(d_prior) as d_prior,
+            sum(d_trailing) as d_trailing,
+            sum(d_referred) as d_referred,
+            sum(d_referred_revenue) as d_referred_revenue
+        from deltas
+        group by idx
+    ) as d on d.idx = series.idx
+    window by_month as (order by series.idx rows unbounded preceding)
 ),
 
 final as (
     select
-        months.month,
-        coalesce(base.base_customers, 0) as base_customers,
-        coalesce(base.base_revenue_prior, 0) as base_revenue_prior,
-        coalesce(base_trailing.base_revenue_trailing, 0) as base_revenue_trailing,
-        coalesce(referred_new.referred_new_customers, 0) as referred_new_customers,
-        coalesce(referred_new.referred_revenue, 0) as referred_revenue,
-        coalesce(base_trailing.base_revenue_trailing, 0) / nullif(base.base_revenue_prior, 0)
+        make_date((running.idx // 12)::integer, (running.idx % 12 + 1)::integer, 1) as month,
+        running.base_customers::bigint as base_customers,
+        running.base_revenue_prior::decimal(38, 2) as base_revenue_prior,
+        running.base_revenue_trailing::decimal(38, 2) as base_revenue_trailing,
+        running.referred_new_customers::bigint as referred_new_customers,
+        running.referred_revenue::decimal(38, 2) as referred_revenue,
+        running.base_revenue_trailing / nullif(running.base_revenue_prior, 0)
             as net_revenue_retention,
-        coalesce(referred_new.referred_revenue, 0) / nullif(base.base_revenue_prior, 0)
+        running.referred_revenue / nullif(running.base_revenue_prior, 0)
             as referred_revenue_share,
         net_revenue_retention + referred_revenue_share - 1 as earned_growth_rate
-    from months
-    left join base on base.month = months.month
-    left join base_trailing on base_trailing.month = months.month
-    left join referred_new on referred_new.month = months.month
+    from running, bounds
+    where running.idx >= bounds.from_idx
 )
 
 select * from final order by month

@@ -73,19 +73,20 @@ months as (
 -- first instant of m when started_at <= month_start < ended_at, so S(m) = spells whose
 -- "boundary at or after started_at" is <= m minus those whose boundary at or after
 -- ended_at is <= m. The same running-sum trick gives E, buyers to date and repeat buyers.
+-- Local wall-clock times (one time zone conversion per value) keep the month arithmetic cheap.
 spell_boundaries as (
     select
         case
-            when date_trunc('month', started_at) = started_at then started_at
-            else date_trunc('month', started_at) + interval 1 month
+            when date_trunc('month', started_local) = started_local then started_local
+            else date_trunc('month', started_local) + interval 1 month
         end::date as start_boundary,
         case
-            when date_trunc('month', ended_at) = ended_at then ended_at
-            else date_trunc('month', ended_at) + interval 1 month
+            when date_trunc('month', ended_local) = ended_local then ended_local
+            else date_trunc('month', ended_local) + interval 1 month
         end::date as end_boundary,
-        date_trunc('month', started_at)::date as start_month,
-        date_trunc('month', ended_at)::date as end_month
-    from spells
+        date_trunc('month', started_local)::date as start_month,
+        date_trunc('month', ended_local)::date as end_month
+    from (select started_at::timestamp as started_local, ended_at::timestamp as ended_local from spells)
 ),
 
 customer_days as (
@@ -104,11 +105,11 @@ deltas as (
     union all
     select
         case
-            when date_trunc('month', first_purchase_at) = first_purchase_at then first_purchase_at
-            else date_trunc('month', first_purchase_at) + interval 1 month
+            when date_trunc('month', first_local) = first_local then first_local
+            else date_trunc('month', first_local) + interval 1 month
         end::date,
         0, 0, 1, 0, 0
-    from customer_days
+    from (select first_purchase_at::timestamp as first_local from customer_days)
     union all
     select date_trunc('month', first_day)::date, 0, 0, 0, 1, 0 from customer_days
     union all

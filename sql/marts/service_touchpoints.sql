@@ -38,7 +38,7 @@ final as (
         count(distinct customer_id) as customers_contacted,
         count(*) filter (where resolved_at is not null and handoffs = 0) / count(*)
             as first_contact_resolution_rate,
-        median(epoch(resolved_at - occurred_at) / 3600.0) as median_resolution_hours,
+        median((epoch(resolved_at) - epoch(occurred_at)) / 3600.0) as median_resolution_hours,
         count(*) filter (where handoffs >= 1) / count(*) as handoff_rate
     from contacts
     group by all
