@@ -40,7 +40,7 @@ class Model:
     columns: dict[str, str]
     depends_on: frozenset[str]
     text: str
-    incremental: tuple[str, str] | None = None
+    incremental: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -62,7 +62,7 @@ def parse_model(path: Path) -> Model:
     body = text[header.end() :].strip().rstrip(";")
     name = f"{path.parent.name}.{path.stem}"
     refs = {f"{schema}.{table}" for schema, table in REFERENCE.findall(body)} - {name}
-    incremental = doc.get("incremental")
+    incremental = doc.get("incremental") or []
     return Model(
         name=name,
         path=path,
@@ -71,7 +71,10 @@ def parse_model(path: Path) -> Model:
         columns={str(k): " ".join(str(v).split()) for k, v in (doc.get("columns") or {}).items()},
         depends_on=frozenset(refs),
         text=text,
-        incremental=(incremental["scope"], incremental["key"]) if incremental else None,
+        incremental=tuple(
+            (item["scope"], item["key"])
+            for item in (incremental if isinstance(incremental, list) else [incremental])
+        ),
     )
 
 
@@ -134,11 +137,12 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
 
 def update_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """Replace only the rows in the build's scope, in one transaction."""
-    assert model.incremental is not None
-    scope, key = model.incremental
+    in_scope = " or ".join(
+        f"in_scope({sql_string(scope)}, {key})" for scope, key in model.incremental
+    )
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from {model.name} where in_scope({sql_string(scope)}, {key})")
+        con.execute(f"delete from {model.name} where {in_scope}")
         con.execute(f"insert into {model.name} by name\n{model.sql}")
         con.execute("commit")
     except BaseException:

@@ -38,37 +38,35 @@ timeline as (
     select customer_id, churned_at as happened_at, 1 as is_churn from churns
 ),
 
-counted as (
+-- One pass over each customer's timeline: the event just before a purchase is either the
+-- previous purchase or a churn after it (purchases sort before churns at the same instant).
+steps as (
     select
         *,
-        sum(is_churn) over (
-            partition by customer_id order by happened_at, is_churn rows unbounded preceding
-        ) as churns_so_far
-    from timeline
-),
-
-purchase_steps as (
-    select
-        customer_id,
-        happened_at as ordered_at,
-        churns_so_far,
         lag(happened_at) over by_customer as previous_at,
-        lag(churns_so_far) over by_customer as previous_churns
-    from counted
-    where is_churn = 0
-    window by_customer as (partition by customer_id order by happened_at)
+        lag(is_churn) over by_customer as previous_is_churn
+    from timeline
+    window by_customer as (partition by customer_id order by happened_at, is_churn)
 ),
 
 marked as (
     select
-        *,
+        customer_id,
+        happened_at as ordered_at,
         case
             when previous_at is null then 1
-            when ordered_at > previous_at + to_days(getvariable('inactivity_days')) then 1
-            when churns_so_far > previous_churns then 1
+            when previous_is_churn = 1 then 1
+            -- Calendar arithmetic in the time zone is slow, so it runs only where the gap
+            -- lies within a day of W (daylight saving moves it by at most that).
+            when epoch_us(happened_at) - epoch_us(previous_at)
+                > (getvariable('inactivity_days') + 1) * 86400000000 then 1
+            when epoch_us(happened_at) - epoch_us(previous_at)
+                >= (getvariable('inactivity_days') - 1) * 86400000000
+                and happened_at > previous_at + to_days(getvariable('inactivity_days')) then 1
             else 0
         end as starts_spell
-    from purchase_steps
+    from steps
+    where is_churn = 0
 ),
 
 numbered as (

@@ -15,33 +15,40 @@ columns:
 */
 with
 
-purchases as (
-    select * from core.purchases where in_scope('customers', customer_id)
-),
-
-days as (
+totals as (
     select
         customer_id,
-        purchase_day,
-        min(ordered_at) as first_at,
-        max(ordered_at) as last_at,
+        min(ordered_at) as first_purchase_at,
+        max(ordered_at) as last_purchase_at,
+        min(purchase_day) as first_day,
         count(*) as purchases,
-        sum(revenue_net) as revenue_net
-    from purchases
-    group by customer_id, purchase_day
+        sum(revenue_net)::decimal(18, 2) as revenue_net
+    from core.purchases
+    where in_scope('customers', customer_id)
+    group by customer_id
+),
+
+-- The joined totals limit this to the same customers.
+second_days as (
+    select purchases.customer_id, min(purchases.purchase_day) as second_day
+    from core.purchases as purchases
+    inner join totals
+        on totals.customer_id = purchases.customer_id
+        and purchases.purchase_day > totals.first_day
+    group by purchases.customer_id
 ),
 
 final as (
     select
-        customer_id,
-        min(first_at) as first_purchase_at,
-        max(last_at) as last_purchase_at,
-        min(purchase_day) as first_day,
-        min(purchase_day, 2)[2] as second_day,
-        sum(purchases) as purchases,
-        sum(revenue_net)::decimal(18, 2) as revenue_net
-    from days
-    group by customer_id
+        totals.customer_id,
+        totals.first_purchase_at,
+        totals.last_purchase_at,
+        totals.first_day,
+        second_days.second_day,
+        totals.purchases,
+        totals.revenue_net
+    from totals
+    left join second_days on second_days.customer_id = totals.customer_id
 )
 
 select * from final
