@@ -1,4 +1,4 @@
-"""Wall time and peak resident memory of one stage, sampled from /proc while it runs."""
+"""Wall time and peak resident memory of one stage (with its worker processes), sampled from /proc."""
 
 from __future__ import annotations
 
@@ -9,14 +9,34 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-STATUS = Path("/proc/self/status")
+PROC = Path("/proc")
 
 
-def rss_mb() -> float:
-    for line in STATUS.read_text().splitlines():
+def process_rss_mb(pid: str) -> float:
+    try:
+        lines = (PROC / pid / "status").read_text().splitlines()
+    except OSError:
+        return 0.0
+    for line in lines:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def descendants(pid: str) -> list[str]:
+    """Child processes (validation workers) and theirs; a process that ended has none."""
+    children = []
+    try:
+        for task in (PROC / pid / "task").iterdir():
+            children += (task / "children").read_text().split()
+    except OSError:
+        return []
+    return children + [d for child in children for d in descendants(child)]
+
+
+def rss_mb() -> float:
+    """Resident memory of this process and every process it started."""
+    return sum(process_rss_mb(pid) for pid in ["self", *descendants("self")])
 
 
 @dataclass

@@ -36,6 +36,7 @@ class Settings:
     settle_seconds: float = 2.0
     pii_salt: str = ""
     full_build: bool = False
+    validation_workers: int = os.cpu_count() or 1
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; None values leave a field as it is."""
@@ -64,6 +65,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         gaming_jump=float(env.get("LOYALTY_GAMING_JUMP", base.gaming_jump)),
         settle_seconds=float(env.get("LOYALTY_SETTLE_SECONDS", base.settle_seconds)),
         pii_salt=env.get("LOYALTY_PII_SALT", base.pii_salt),
+        validation_workers=int(env.get("LOYALTY_VALIDATION_WORKERS") or base.validation_workers),
     )
     check_settings(settings)
     return settings
@@ -84,6 +86,10 @@ def check_settings(settings: Settings) -> None:
     """Refuse settings no metric can be computed with, naming the one to fix."""
     if settings.inactivity_days < 1:
         raise LoyaltyError(f"inactivity days must be at least 1, got {settings.inactivity_days}")
+    if settings.validation_workers < 1:
+        raise LoyaltyError(
+            f"validation workers must be at least 1, got {settings.validation_workers}"
+        )
     if settings.min_sample < 1:
         raise LoyaltyError(f"min_sample must be at least 1, got {settings.min_sample}")
     try:

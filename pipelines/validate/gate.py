@@ -11,7 +11,8 @@ import duckdb
 from pipelines.config import SQL_DIR, Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.entities import ENTITIES
-from pipelines.validate.gx_runner import CheckResult, apply_mostly, validate_frame
+from pipelines.validate.chunks import ChunkRunner, chunk_runner
+from pipelines.validate.gx_runner import CheckResult, apply_mostly
 from pipelines.validate.suites import ExpectationSpec, load_suite
 
 CHUNK_ROWS = 500_000
@@ -69,15 +70,18 @@ def pending_files(con: duckdb.DuckDBPyConnection) -> list[PendingFile]:
 
 
 def suite_checks(
-    con: duckdb.DuckDBPyConnection, entity: str, file_ids: list[int], specs: list[ExpectationSpec]
+    con: duckdb.DuckDBPyConnection,
+    entity: str,
+    file_ids: list[int],
+    specs: list[ExpectationSpec],
+    runner: ChunkRunner,
 ) -> list[CheckResult]:
-    """Run the GX suite over the files' rows, one bounded chunk at a time."""
+    """Run the GX suite over the files' rows, in bounded chunks."""
     sql = (VALIDATION_SQL / f"batch_{entity}.sql").read_text()
     reader = con.execute(sql, {"file_ids": file_ids}).fetch_record_batch(CHUNK_ROWS)
     merged: dict[int, CheckResult] = {}
-    for chunk in reader:
-        frame = chunk.to_pandas()
-        for index, result in enumerate(validate_frame(entity, frame, specs)):
+    for chunk_results in runner.results(entity, iter(reader), specs):
+        for index, result in enumerate(chunk_results):
             if index in merged:
                 merged[index].merge(result)
             else:
@@ -218,15 +222,16 @@ def validate_entity(
     settings: Settings,
     as_of: datetime,
     run_id: int | None,
+    runner: ChunkRunner,
 ) -> list[FileValidation]:
     """Validate an entity's new files: the suite once over all of them, per file only on a failure."""
     specs = load_suite(files[0].entity, as_of, settings.currency)
-    together = suite_checks(con, files[0].entity, [f.file_id for f in files], specs)
+    together = suite_checks(con, files[0].entity, [f.file_id for f in files], specs, runner)
     failed = any(r.severity == "critical" and not r.success for r in together)
     validations = []
     for file in files:
         suite = (
-            suite_checks(con, file.entity, [file.file_id], specs)
+            suite_checks(con, file.entity, [file.file_id], specs, runner)
             if failed and len(files) > 1
             else together
         )
@@ -247,9 +252,10 @@ def validate_pending(
     as_of = datetime.now(UTC)
     summary = ValidationSummary()
     pending = pending_files(con)
-    for entity in dict.fromkeys(f.entity for f in pending):
-        files = [f for f in pending if f.entity == entity]
-        summary.files.extend(validate_entity(con, files, settings, as_of, run_id))
+    with chunk_runner(settings.validation_workers) as runner:
+        for entity in dict.fromkeys(f.entity for f in pending):
+            files = [f for f in pending if f.entity == entity]
+            summary.files.extend(validate_entity(con, files, settings, as_of, run_id, runner))
     if summary.quarantined:
         details = "; ".join(
             failure_text(f.file, f.critical_failures[0]) for f in summary.quarantined

@@ -3,16 +3,25 @@
 -- implausibly high with enough responses, or jumps against the month before.
 with
 
+batch_months as (
+    select distinct date_trunc('month', responded_at) as month
+    from raw.responses where _file_id = $file_id
+),
+
+-- Only the batch's months and the months before them are compared.
+span as (
+    select min(month) - interval 1 month as first_start, max(month) + interval 1 month as last_end
+    from batch_months
+),
+
 responses as (
     select rows.*
     from raw.responses as rows
     inner join audit.files as files on files.file_id = rows._file_id
-    where (files.status = 'validated' or rows._file_id = $file_id) and rows.nps_score is not null
-),
-
-batch_months as (
-    select distinct date_trunc('month', responded_at) as month
-    from raw.responses where _file_id = $file_id
+    where (files.status = 'validated' or rows._file_id = $file_id)
+        and rows.nps_score is not null
+        and rows.responded_at >= (select first_start from span)
+        and rows.responded_at < (select last_end from span)
 ),
 
 groups as (
