@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from graphlib import TopologicalSorter
@@ -187,6 +188,42 @@ def build(
     plan = plan_build(con, settings, as_of, model_print, full)
     prepare_scope(con, plan)
     forget_state(con)
+    with one_checkpoint(con):
+        result = run_models(con, models, plan, run_id, on_model)
+    if result.failed:
+        first, message = next(iter(result.failed.items()))
+        raise ModelError(
+            f"model {first} failed ({message}); its previous table and {len(result.skipped)} "
+            f"dependent table(s) were left as they were - fix {models[first].path.relative_to(sql_dir.parent)}"
+        )
+    record_state(con, settings, as_of, model_print)
+    return result
+
+
+@contextmanager
+def one_checkpoint(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Write the changed tables into the database file once, after the last model.
+
+    DuckDB checkpoints whenever its write-ahead log passes 16 MB; an incremental build's
+    deletes and inserts would pass it after nearly every model and rewrite the same big
+    tables again and again.
+    """
+    con.execute("set checkpoint_threshold = '1TB'")
+    try:
+        yield
+    finally:
+        con.execute("reset checkpoint_threshold")
+        con.execute("checkpoint")
+
+
+def run_models(
+    con: duckdb.DuckDBPyConnection,
+    models: dict[str, Model],
+    plan: BuildPlan,
+    run_id: int | None,
+    on_model: Callable[[str, float], None] | None,
+) -> BuildResult:
+    """Each model in dependency order; a failed one is recorded and skips its dependents."""
     result = BuildResult(plan=plan)
     broken: set[str] = set()
     for name in build_order(models):
@@ -222,11 +259,4 @@ def build(
         record_step(con, run_id, f"model:{name}", started, seconds, "ok", rows[0] if rows else None)
         if on_model:
             on_model(name, seconds)
-    if result.failed:
-        first, message = next(iter(result.failed.items()))
-        raise ModelError(
-            f"model {first} failed ({message}); its previous table and {len(result.skipped)} "
-            f"dependent table(s) were left as they were - fix {models[first].path.relative_to(sql_dir.parent)}"
-        )
-    record_state(con, settings, as_of, model_print)
     return result

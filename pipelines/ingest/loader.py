@@ -131,6 +131,14 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("select sha256 from audit.files").fetchall()}
 
 
+def known_files(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int, int]]:
+    """Path, size and modification time of every file in the ledger: those need no hashing."""
+    rows = con.execute(
+        "select path, size_bytes, mtime_ns from audit.files where mtime_ns is not null"
+    ).fetchall()
+    return {(path, size, mtime) for path, size, mtime in rows}
+
+
 def choose_mapping(
     con: duckdb.DuckDBPyConnection, path: Path, fmt: str, mappings: list[Mapping]
 ) -> tuple[Mapping, list[str]]:
@@ -171,11 +179,13 @@ def record_file(
     rows_in_file: int | None,
     run_id: int | None,
 ) -> None:
+    stat = path.stat()
     con.execute(
         """
-        insert into audit.files (file_id, sha256, entity, path, file_name, size_bytes, mapping,
-            status, rows_in_file, rows_loaded, rows_rejected, reason, notes, loaded_at, run_id)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, mask_pii(?), ?, now(), ?)
+        insert into audit.files (file_id, sha256, entity, path, file_name, size_bytes, mtime_ns,
+            mapping, status, rows_in_file, rows_loaded, rows_rejected, reason, notes, loaded_at,
+            run_id)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, mask_pii(?), ?, now(), ?)
         """,
         [
             file_id,
@@ -183,7 +193,8 @@ def record_file(
             entity.name,
             str(path),
             path.name,
-            path.stat().st_size,
+            stat.st_size,
+            stat.st_mtime_ns,
             result.mapping,
             result.status,
             rows_in_file,
@@ -473,13 +484,14 @@ def ingest_landing(
     """Load every settled file of the landing zone that the ledger has not seen, file by file."""
     sources = load_sources(settings.sources_file)
     seen = known_hashes(con)
+    recorded = known_files(con)
     summary = IngestSummary()
     for entity, path in landing_files(settings.landing, entities):
         flag = settings.landing / entity.folder / "_ready"
         seen_as = settled(path, flag, settings.settle_seconds)
         if seen_as is None:
             result = FileResult(path, entity.name, "waiting", reason=STILL_WRITTEN)
-        elif (sha := sha256_of(path)) in seen:
+        elif (str(path), *seen_as) in recorded or (sha := sha256_of(path)) in seen:
             result = FileResult(path, entity.name, "duplicate")
         else:
             result = load_file(

@@ -45,42 +45,26 @@ referred as (
         and occurred_at <= getvariable('as_of')
 ),
 
--- A purchase month t puts its customer into the base of months t + 12 .. t + 23; purchase
--- months at most 12 apart give one unbroken stretch ("island") of base months.
-island_steps as (
+spans as (
     select
         customer_id,
-        idx,
-        coalesce(idx - lag(idx) over (partition by customer_id order by idx) > 12, true)
-            as starts_island
-    from customer_months
-),
-
-islands as (
-    select customer_id, min(idx) + 12 as from_idx, max(idx) + 23 as to_idx
-    from (
-        select
-            *,
-            sum(starts_island::integer) over (
-                partition by customer_id order by idx rows unbounded preceding
-            ) as island
-        from island_steps
-    )
-    group by customer_id, island
+        year(first_month) * 12 + month(first_month) - 1 as from_idx,
+        year(last_month) * 12 + month(last_month) - 1 as to_idx
+    from core.base_spans
 ),
 
 -- Revenue of month t counts in T of months t .. t + 11 for base customers: the part of
--- that range inside one of the customer's islands.
+-- that range inside one of the customer's base spans.
 trailing_in_base as (
     select
-        greatest(r.idx, i.from_idx) as from_idx,
-        least(r.idx + 11, i.to_idx) as to_idx,
+        greatest(r.idx, s.from_idx) as from_idx,
+        least(r.idx + 11, s.to_idx) as to_idx,
         r.revenue_net
     from customer_months as r
-    inner join islands as i
-        on i.customer_id = r.customer_id
-        and i.from_idx <= r.idx + 11
-        and i.to_idx >= r.idx
+    inner join spans as s
+        on s.customer_id = r.customer_id
+        and s.from_idx <= r.idx + 11
+        and s.to_idx >= r.idx
 ),
 
 referred_months as (
@@ -92,9 +76,9 @@ referred_months as (
 deltas as (
     select from_idx as idx, 1 as d_base, 0.00 as d_prior, 0.00 as d_trailing,
         0 as d_referred, 0.00 as d_referred_revenue
-    from islands
+    from spans
     union all
-    select to_idx + 1, -1, 0, 0, 0, 0 from islands
+    select to_idx + 1, -1, 0, 0, 0, 0 from spans
     union all
     select idx + 12, 0, revenue_net, 0, 0, 0 from customer_months
     union all

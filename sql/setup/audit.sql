@@ -17,7 +17,8 @@ create table if not exists audit.files (
     run_id bigint
 );
 alter table audit.files add column if not exists notes varchar;
-comment on table audit.files is 'The file ledger: one row per distinct file content (sha256) ever seen in the landing zone. status is loaded, validated or quarantined; notes say how a file was read when it needed help (another encoding, repaired line endings).';
+alter table audit.files add column if not exists mtime_ns bigint;
+comment on table audit.files is 'The file ledger: one row per distinct file content (sha256) ever seen in the landing zone. status is loaded, validated or quarantined; notes say how a file was read when it needed help (another encoding, repaired line endings); a landing file with the path, size and mtime_ns of a ledger row is taken as that file without hashing it again.';
 
 create table if not exists audit.rejects (
     file_id bigint not null,

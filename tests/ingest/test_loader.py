@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -130,6 +131,25 @@ def test_same_bytes_under_another_name_load_once(settings: Settings) -> None:
     assert [f.status for f in result.ingest.files] == ["duplicate", "duplicate"]
     assert fetch(settings, "select count(*) from raw.orders") == [(3,)]
     assert fetch(settings, "select count(*) from audit.files") == [(1,)]
+
+
+def test_a_known_path_size_and_mtime_is_not_hashed_again(settings: Settings) -> None:
+    """Re-hashing a landing zone of years of exports on every run costs seconds per GB."""
+    path = write_entity(settings.landing, "orders", "orders_2025-01.csv", ORDERS)
+    run(settings, "ingest")
+    stat = path.stat()
+    same_size = path.read_bytes().replace(b"10.50", b"99.99")
+    path.write_bytes(same_size)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result = run(settings, "ingest")
+    assert result.ingest is not None
+    assert [f.status for f in result.ingest.files] == ["duplicate"], "taken as the known file"
+
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - 1_000_000_000))
+    result = run(settings, "ingest")
+    assert result.ingest is not None
+    assert [f.status for f in result.ingest.files] == ["loaded"], "a new mtime: hashed, new"
+    assert fetch(settings, "select count(*), count(mtime_ns) from audit.files") == [(2, 2)]
 
 
 def test_bad_rows_are_rejected_with_reasons_and_good_rows_load(settings: Settings) -> None:
