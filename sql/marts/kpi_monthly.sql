@@ -38,8 +38,14 @@ columns:
 */
 with
 
+-- Local wall-clock times (one time zone conversion per value) keep the month arithmetic cheap.
 spells as (
-    select * from core.activity_spells
+    select
+        *,
+        started_at::timestamp as started_local,
+        ended_at::timestamp as ended_local,
+        date_trunc('month', churned_at::timestamp) as churned_month
+    from core.activity_spells
 ),
 
 customer_months as (
@@ -73,7 +79,6 @@ months as (
 -- first instant of m when started_at <= month_start < ended_at, so S(m) = spells whose
 -- "boundary at or after started_at" is <= m minus those whose boundary at or after
 -- ended_at is <= m. The same running-sum trick gives E, buyers to date and repeat buyers.
--- Local wall-clock times (one time zone conversion per value) keep the month arithmetic cheap.
 spell_boundaries as (
     select
         case
@@ -86,11 +91,12 @@ spell_boundaries as (
         end::date as end_boundary,
         date_trunc('month', started_local)::date as start_month,
         date_trunc('month', ended_local)::date as end_month
-    from (select started_at::timestamp as started_local, ended_at::timestamp as ended_local from spells)
+    from spells
 ),
 
 customer_days as (
-    select customer_id, first_purchase_at, first_day, second_day from core.buyers
+    select customer_id, first_purchase_at::timestamp as first_local, first_day, second_day
+    from core.buyers
 ),
 
 deltas as (
@@ -109,7 +115,7 @@ deltas as (
             else date_trunc('month', first_local) + interval 1 month
         end::date,
         0, 0, 1, 0, 0
-    from (select first_purchase_at::timestamp as first_local from customer_days)
+    from customer_days
     union all
     select date_trunc('month', first_day)::date, 0, 0, 0, 1, 0 from customer_days
     union all
@@ -151,35 +157,35 @@ running as (
 
 churned as (
     select
-        date_trunc('month', churned_at)::date as month,
+        churned_month::date as month,
         count(*) as churned_customers,
         count(*) filter (where churn_kind = 'explicit' and churn_reason = 'competitor') as competitor_churns
     from spells
     where churned_at is not null
-        and started_at <= date_trunc('month', churned_at)
+        and started_local <= churned_month
     group by all
 ),
 
 -- Customers of S who churned in m but are active again at its end (won back within m).
 rebounders as (
     select
-        date_trunc('month', lost.churned_at)::date as month,
+        lost.churned_month::date as month,
         count(distinct lost.customer_id) as rebounders
     from spells as lost
     inner join spells as back
         on back.customer_id = lost.customer_id
         and back.spell_no > lost.spell_no
-        and date_trunc('month', back.started_at) = date_trunc('month', lost.churned_at)
-    inner join months on months.month = date_trunc('month', lost.churned_at)::date
+        and date_trunc('month', back.started_local) = lost.churned_month
+    inner join months on months.month = lost.churned_month::date
     where lost.churned_at is not null
-        and lost.started_at <= date_trunc('month', lost.churned_at)
+        and lost.started_local <= lost.churned_month
         and back.ended_at > months.end_instant
     group by all
 ),
 
 won_back as (
     select
-        date_trunc('month', started_at)::date as month,
+        date_trunc('month', started_local)::date as month,
         count(distinct customer_id) as won_back_customers
     from spells
     where spell_no > 1
@@ -188,7 +194,7 @@ won_back as (
 
 first_purchases as (
     select
-        date_trunc('month', first_purchase_at)::date as month,
+        date_trunc('month', first_local)::date as month,
         count(*) as new_customers
     from customer_days
     group by all
