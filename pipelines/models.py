@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from graphlib import TopologicalSorter
@@ -188,8 +187,7 @@ def build(
     plan = plan_build(con, settings, as_of, model_print, full)
     prepare_scope(con, plan)
     forget_state(con)
-    with one_checkpoint(con):
-        result = run_models(con, models, plan, run_id, on_model)
+    result = run_models(con, models, plan, run_id, on_model)
     if result.failed:
         first, message = next(iter(result.failed.items()))
         raise ModelError(
@@ -198,22 +196,6 @@ def build(
         )
     record_state(con, settings, as_of, model_print)
     return result
-
-
-@contextmanager
-def one_checkpoint(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Write the changed tables into the database file once, after the last model.
-
-    DuckDB checkpoints whenever its write-ahead log passes 16 MB; an incremental build's
-    deletes and inserts would pass it after nearly every model and rewrite the same big
-    tables again and again.
-    """
-    con.execute("set checkpoint_threshold = '1TB'")
-    try:
-        yield
-    finally:
-        con.execute("reset checkpoint_threshold")
-        con.execute("checkpoint")
 
 
 def run_models(
