@@ -26,20 +26,35 @@ months as (
     ) as series(month_start)
 ),
 
+-- Month pairs first (a few hundred), so the month arithmetic runs on those, not on every row.
+previous_pairs as (
+    select month, previous_month, count(*) as customers
+    from customer_months
+    group by all
+),
+
+next_pairs as (
+    select month, next_month, count(*) as customers
+    from customer_months
+    group by all
+),
+
 buyer_counts as (
     select
         month,
-        count(*) as buyers,
-        count(*) filter (where previous_month is null) as new,
-        count(*) filter (where previous_month = month - interval 1 month) as returning,
-        count(*) filter (where previous_month < month - interval 1 month) as resurrecting
-    from customer_months
+        sum(customers)::bigint as buyers,
+        (sum(customers) filter (where previous_month is null))::bigint as new,
+        (sum(customers) filter (where previous_month = month - interval 1 month))::bigint
+            as returning,
+        (sum(customers) filter (where previous_month < month - interval 1 month))::bigint
+            as resurrecting
+    from previous_pairs
     group by month
 ),
 
 dormant_counts as (
-    select (month + interval 1 month)::date as month, count(*) as dormant
-    from customer_months
+    select (month + interval 1 month)::date as month, sum(customers)::bigint as dormant
+    from next_pairs
     where next_month is null or next_month > month + interval 1 month
     group by all
 ),
