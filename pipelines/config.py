@@ -36,7 +36,7 @@ class Settings:
     settle_seconds: float = 2.0
     pii_salt: str = ""
     full_build: bool = False
-    validation_workers: int = os.cpu_count() or 1
+    validation_workers: int = min(os.cpu_count() or 1, 4)
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; None values leave a field as it is."""
