@@ -24,10 +24,12 @@ class BuildPlan:
 
 
 def fingerprint(settings: Settings, model_sql: list[str]) -> str:
-    """What must be unchanged for an incremental build: every model and every metric parameter."""
+    """What an incremental build needs unchanged: models, macros, scope SQL, metric parameters."""
     digest = hashlib.sha256()
     for text in [
         *model_sql,
+        (SQL_DIR / "setup" / "macros.sql").read_text(),
+        (INCREMENTAL_SQL / "scope_tables.sql").read_text(),
         (INCREMENTAL_SQL / "scope_keys.sql").read_text(),
         settings.timezone,
         str(settings.inactivity_days),
