@@ -124,7 +124,9 @@ def run_step(
         )
         snapshot = publish_snapshot(con, settings.warehouse, result.run_id)
         result.notes.append(f"read-only snapshot for analysts: {snapshot}")
-        return len(result.build.built), f"{len(result.build.built)} models built"
+        built, plan = len(result.build.built), result.build.plan
+        how = f" ({'incremental' if plan.incremental else 'full'}: {plan.reason})" if plan else ""
+        return built, f"{built} models built{how}"
     if step == "validate":
         try:
             result.validation = validate_pending(con, settings, result.run_id)
