@@ -207,11 +207,9 @@ def print_result(result: RunResult) -> None:
                 )
     if result.build is not None:
         plan = result.build.plan
-        kind = "incremental" if plan and plan.incremental else "full"
-        why = f" ({plan.reason})" if plan else ""
         out.print(
-            f"build: {len(result.build.built)} models in {result.seconds.get('build', 0):.1f} s, "
-            f"{kind}{why}",
+            f"build: {len(result.build.built)} models in {result.seconds.get('build', 0):.1f} s"
+            + (f", {plan.describe()}" if plan else ""),
             highlight=False,
         )
     if result.reports:

@@ -22,6 +22,10 @@ class BuildPlan:
     new_files: list[int]
     previous_as_of: datetime | None = None
 
+    def describe(self) -> str:
+        """For people: "incremental (3 new file(s))", "full (as_of is set explicitly)"."""
+        return f"{'incremental' if self.incremental else 'full'} ({self.reason})"
+
 
 def fingerprint(settings: Settings, model_sql: list[str]) -> str:
     """What an incremental build needs unchanged: models, macros, scope SQL, metric parameters."""

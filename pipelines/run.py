@@ -125,8 +125,7 @@ def run_step(
         snapshot = publish_snapshot(con, settings.warehouse, result.run_id)
         result.notes.append(f"read-only snapshot for analysts: {snapshot}")
         built, plan = len(result.build.built), result.build.plan
-        how = f" ({'incremental' if plan.incremental else 'full'}: {plan.reason})" if plan else ""
-        return built, f"{built} models built{how}"
+        return built, f"{built} models built" + (f", {plan.describe()}" if plan else "")
     if step == "validate":
         try:
             result.validation = validate_pending(con, settings, result.run_id)

@@ -45,11 +45,8 @@ def new_exports(settings: Settings, name: str, day: datetime) -> None:
     )
     response_id = fetch(settings, "select min(response_id) from staging.stg_responses")[0][0]
     at = stamp(day)
-    write_entity(
-        settings.landing,
-        "orders",
-        f"orders_{name}.csv",
-        [
+    deliveries = {
+        "orders": [
             # A new order, a new buyer, and an old order re-delivered for another customer.
             {"order_id": f"{name}-1", "customer_id": other, "ordered_at": at, "net_amount": "30.00",
              "status": "completed", "channel": "web", "currency": "EUR"},
@@ -58,37 +55,18 @@ def new_exports(settings: Settings, name: str, day: datetime) -> None:
             {"order_id": order_id, "customer_id": other, "ordered_at": at, "net_amount": "99.00",
              "status": "completed", "channel": "store", "currency": "EUR"},
         ],
-    )  # fmt: skip
-    write_entity(
-        settings.landing,
-        "returns",
-        f"returns_{name}.csv",
-        [
+        "returns": [
             {"return_id": f"{name}-R1", "order_id": f"{name}-1", "returned_at": at, "amount": "10"},
-            {
-                "return_id": f"{name}-R2",
-                "order_id": returned_order,
-                "returned_at": at,
-                "amount": "1",
-            },
+            {"return_id": f"{name}-R2", "order_id": returned_order, "returned_at": at,
+             "amount": "1"},
         ],
-    )
-    write_entity(
-        settings.landing,
-        "events",
-        f"events_{name}.csv",
-        [
+        "events": [
             {"event_id": f"{name}-E1", "customer_id": churner, "occurred_at": at,
              "event_type": "cancellation", "channel": "web"},
             {"event_id": f"{name}-E2", "customer_id": referrer, "occurred_at": at,
              "event_type": "referral", "channel": "app", "referred_customer_id": f"{name}-NEW"},
         ],
-    )  # fmt: skip
-    write_entity(
-        settings.landing,
-        "responses",
-        f"responses_{name}.csv",
-        [
+        "responses": [
             {"response_id": f"{name}-S1", "responded_at": at, "customer_id": other,
              "touchpoint": "delivery", "channel": "email", "nps_score": 10, "csat": 5},
             {"response_id": f"{name}-S2", "responded_at": at, "touchpoint": "delivery",
@@ -96,19 +74,16 @@ def new_exports(settings: Settings, name: str, day: datetime) -> None:
             {"response_id": response_id, "responded_at": at, "customer_id": other,
              "touchpoint": "support", "channel": "phone", "nps_score": 8, "csat": 4},
         ],
-    )  # fmt: skip
-    write_entity(
-        settings.landing,
-        "customers",
-        f"customers_{name}.csv",
-        [
+        "customers": [
             {"customer_id": f"{name}-NEW", "created_at": at, "updated_at": at, "country": "DE",
              "segment": "consumer", "preferred_channel": "app", "status": "active"},
             {"customer_id": churner, "created_at": "2020-01-01T00:00:00Z", "updated_at": at,
              "country": "AT", "segment": "consumer", "preferred_channel": "web",
              "status": "churned", "churned_at": at, "churn_reason": "competitor"},
         ],
-    )  # fmt: skip
+    }  # fmt: skip
+    for entity, rows in deliveries.items():
+        write_entity(settings.landing, entity, f"{entity}_{name}.csv", rows)
 
 
 def differences(incremental: Path, full: Path) -> dict[str, int]:

@@ -44,16 +44,13 @@ class ChunkRunner:
         self, name: str, chunks: Iterator[pa.RecordBatch], specs: list[ExpectationSpec]
     ) -> Iterator[list[CheckResult]]:
         """Each chunk's results, in chunk order."""
-        first = next(chunks, None)
-        second = next(chunks, None)
-        if first is None:
-            return
-        if second is None or not self.parallel():
-            for chunk in chain([first], [second] if second is not None else [], chunks):
+        head = [chunk for chunk in (next(chunks, None), next(chunks, None)) if chunk is not None]
+        if len(head) < 2 or not self.parallel():
+            for chunk in chain(head, chunks):
                 yield validate_chunk(name, chunk, specs)
             return
         pending: deque[Future[list[CheckResult]]] = deque()
-        for chunk in chain([first, second], chunks):
+        for chunk in chain(head, chunks):
             pending.append(self.executor().submit(validate_chunk, name, chunk, specs))
             if len(pending) > self.workers:
                 yield pending.popleft().result()
