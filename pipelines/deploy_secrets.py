@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 Kind = Literal["password", "token", "fernet"]
+ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,9 @@ def problem(secret: Secret, value: str) -> str | None:
     if len(value) < secret.min_length:
         return f"has {len(value)} characters; it needs at least {secret.min_length}"
     if len(set(value)) < MIN_DISTINCT_CHARACTERS:
-        return f"repeats a few characters; it needs at least {MIN_DISTINCT_CHARACTERS} different ones"
+        return (
+            f"repeats a few characters; it needs at least {MIN_DISTINCT_CHARACTERS} different ones"
+        )
     if secret.kind == "password" and not URL_SAFE.fullmatch(value):
         return "has characters that break a connection URL; use letters, digits, '.', '_', '~', '-'"
     return None
@@ -88,7 +91,7 @@ def problem(secret: Secret, value: str) -> str | None:
 def fernet_problem(value: str) -> str | None:
     """Airflow encrypts with Fernet: the key is 32 random bytes, URL-safe base64."""
     try:
-        key = base64.urlsafe_b64decode(value.encode("ascii"))
+        key = base64.b64decode(value.encode("ascii"), altchars=b"-_", validate=True)
     except (binascii.Error, UnicodeEncodeError):
         return "is not URL-safe base64 (a Fernet key is 32 random bytes, base64-encoded)"
     if len(key) != 32:
@@ -109,8 +112,7 @@ def weak_secrets(env: dict[str, str]) -> dict[str, str]:
             reason = f"is the same as {seen[value]}; every secret needs its own value"
         if reason is not None:
             weak[secret.name] = (
-                f"{reason} (it protects {secret.protects}; "
-                f"at least {secret.min_length} characters)"
+                f"{reason} (it protects {secret.protects}; at least {secret.min_length} characters)"
             )
         seen.setdefault(value, secret.name)
     return weak
@@ -169,7 +171,7 @@ def write_env(target: Path, template: Path) -> list[str]:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["write"] and len(argv) == 2:
         target = Path(argv[1])
-        replaced = write_env(target, target.with_name(".env.example"))
+        replaced = write_env(target, ENV_EXAMPLE)
         names = ", ".join(replaced) if replaced else "none (every secret was already strong)"
         print(f"wrote {target} (mode 0600); new random values: {names}")
         print("the first admin logs in as AIRFLOW_ADMIN_USER with AIRFLOW_ADMIN_PASSWORD from it")
