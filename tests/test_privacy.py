@@ -467,10 +467,11 @@ def test_each_planted_field_is_masked_rejected_or_kept_in_raw(planted_run: Plant
             outcome = "rejected; audit.rejects keeps the line masked"
         else:
             assert in_raw and rejected == [], key
-            outcome = "loaded into raw" + ("._extra" if meant == "raw only" else "")
-            outcome += (
-                f"; LEAKS to {sorted(set(leaked[key]))}" if key in leaked else "; masked beyond"
-            )
+            outcome = "kept in raw._extra only" if meant == "raw only" else "loaded into raw"
+            if key in leaked:
+                outcome += f"; LEAKS to {sorted(set(leaked[key]))}"
+            elif meant == "masked":
+                outcome += "; masked in staging and everything after it"
         lines.append(f"{key[0]}.{key[1]}: {planted.text!r} -> {outcome}")
     print("\n" + "\n".join(lines))
     assert set(leaked) <= KNOWN_LEAKS
