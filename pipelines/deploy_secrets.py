@@ -74,7 +74,7 @@ def problem(secret: Secret, value: str) -> str | None:
     if not value:
         return "is empty"
     if re.sub(r"[^a-z0-9]", "", value.lower()) in PLACEHOLDERS or "change" in value.lower():
-        return f"is the placeholder {value!r}"
+        return "is a placeholder, the first value anyone tries"
     if secret.kind == "fernet":
         return fernet_problem(value)
     if len(value) < secret.min_length:
