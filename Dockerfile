@@ -15,4 +15,5 @@ COPY --chown=airflow:root sql /opt/loyalty/sql
 COPY --chown=airflow:root sources /opt/loyalty/sources
 COPY --chown=airflow:root expectations /opt/loyalty/expectations
 COPY --chown=airflow:root dags /opt/airflow/dags
+COPY --chown=airflow:root scripts/airflow-init /opt/loyalty/scripts/airflow-init
 RUN pip install --no-cache-dir --no-deps -e /opt/loyalty

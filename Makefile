@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 36
 
-.PHONY: install demo test lint format docs clean airflow bench bench-small
+.PHONY: install demo test lint format docs clean airflow bench bench-small secrets
 
 install: $(STAMP)
 
@@ -49,3 +49,6 @@ bench: install
 
 bench-small: install
 	$(BIN)/python -m benchmarks --small
+
+secrets:
+	./scripts/write-secrets

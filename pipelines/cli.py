@@ -19,6 +19,7 @@ from rich.table import Table
 
 from pipelines.config import Settings, parse_as_of, settings_from_env
 from pipelines.errors import LoyaltyError
+from pipelines.filemodes import restrict_new_files
 from pipelines.generate import GenerateOptions, generate
 from pipelines.ingest.loader import FileResult, landing_files
 from pipelines.models import discover_models
@@ -458,6 +459,7 @@ def docs(
 def main() -> None:
     """Entry point: user errors become one line and exit code 1, never a traceback."""
     try:
+        restrict_new_files(settings_from_env())
         app()
     except LoyaltyError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)

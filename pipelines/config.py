@@ -37,6 +37,7 @@ class Settings:
     pii_salt: str = ""
     full_build: bool = False
     validation_workers: int = min(os.cpu_count() or 1, 4)
+    umask: int = 0o027
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; None values leave a field as it is."""
@@ -66,6 +67,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         settle_seconds=float(env.get("LOYALTY_SETTLE_SECONDS", base.settle_seconds)),
         pii_salt=env.get("LOYALTY_PII_SALT", base.pii_salt),
         validation_workers=int(env.get("LOYALTY_VALIDATION_WORKERS") or base.validation_workers),
+        umask=int(env.get("LOYALTY_UMASK") or oct(base.umask), 8),
     )
     check_settings(settings)
     return settings

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pipelines.config import Settings
+from pipelines.filemodes import restrict_new_files
 from pipelines.ingest.entities import ENTITIES
 from pipelines.models import record_step
 from pipelines.report.write import write_reports
@@ -41,6 +42,7 @@ def pull_exports(system: str, settings: Settings, location: str | None) -> list[
     is already in the landing zone is skipped; copies land under a temporary name and are
     renamed when complete, so an ingest never sees half a file.
     """
+    restrict_new_files(settings)
     if not location:
         return []
     import fsspec
@@ -69,6 +71,7 @@ def pull_exports(system: str, settings: Settings, location: str | None) -> list[
 
 def ingest_system(system: str, settings: Settings) -> StepOutcome:
     """Load every new file of the system's entities."""
+    restrict_new_files(settings)
     result = run_steps(settings, ("ingest",), entities=SYSTEMS[system])
     assert result.ingest is not None
     files = [str(f.path) for f in result.ingest.files if f.status != "duplicate"]
@@ -77,6 +80,7 @@ def ingest_system(system: str, settings: Settings) -> StepOutcome:
 
 def validate_batches(settings: Settings) -> StepOutcome:
     """Validate new batches; a critical failure raises, so the build after it does not run."""
+    restrict_new_files(settings)
     result = run_steps(settings, ("validate",))
     assert result.validation is not None
     return StepOutcome(
@@ -85,6 +89,7 @@ def validate_batches(settings: Settings) -> StepOutcome:
 
 
 def build_models(settings: Settings) -> StepOutcome:
+    restrict_new_files(settings)
     result = run_steps(settings, ("build",))
     assert result.build is not None
     return StepOutcome(result.run_id, f"{len(result.build.built)} models built", [])
@@ -92,6 +97,7 @@ def build_models(settings: Settings) -> StepOutcome:
 
 def write_report(settings: Settings) -> StepOutcome:
     """Write the report from the read-only snapshot: it runs while ingests and builds write."""
+    restrict_new_files(settings)
     with open_snapshot(settings.warehouse) as con:
         written = write_reports(con, settings)
     return StepOutcome(None, f"{len(written)} report files", [str(p) for p in written])
@@ -99,6 +105,7 @@ def write_report(settings: Settings) -> StepOutcome:
 
 def record_failure(settings: Settings, step: str, message: str) -> None:
     """Note a failed task in audit.runs, so `loyalty status` shows it beside the pipeline's own runs."""
+    restrict_new_files(settings)
     with open_writer(settings.warehouse, lock_timeout=60) as con:
         run_id = new_run_id(con)
         record_step(

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pytest
+from typer.testing import CliRunner
 
+from pipelines.cli import app
 from pipelines.config import Settings
-from tests.conftest import fetch, require_tool, run, with_sources
+from pipelines.ingest.entities import ENTITIES
+from pipelines.snapshot import snapshot_path
+from tests.conftest import fetch, require_tool, run, with_sources, write_csv
 
 EMAILS = ["anna.schmidt@example.com", "JOHN+shop@mail.co.uk"]
 PHONES = ["+49 170 1234567", "0170/7654321", "(030) 12345678", "+1 (555) 123-4567"]
@@ -144,3 +153,325 @@ def test_email_columns_can_be_hashed_or_dropped_even_in_raw(
     )
     run(dropped, "ingest")
     assert fetch(dropped, "select _extra from raw.customers") == [(None,), (None,)]
+
+
+# Every free-text field of every entity, every choice and code field, and an unknown
+# column gets its own e-mail address and phone numbers; then one real run of the pipeline,
+# and every output is searched for them. A new output (action list, alert, e-mail) is one
+# more entry in OUTPUTS.
+EXTRA_COLUMN = "notes"
+# Leaks this test found whose fix lies in sql/staging (see KNOWN_LEAKS_REASON).
+KNOWN_LEAKS = {("customers", "segment"), ("responses", "channel"), ("responses", "language")}
+KNOWN_LEAKS_REASON = (
+    "stg_customers passes segment and stg_responses passes channel and language through "
+    "without clean_text(): they reach core, marts.customer_loyalty, marts.nps_by_segment "
+    "and the report"
+)
+
+
+def planted_fields() -> dict[tuple[str, str], str]:
+    """(entity, field) -> how the field is meant to stop personal data."""
+    planted = {}
+    for entity in ENTITIES.values():
+        for f in entity.fields:
+            if f.kind == "text" and not f.name.endswith("_id"):
+                planted[(entity.name, f.name)] = "masked"
+            elif f.kind in ("enum", "code"):
+                planted[(entity.name, f.name)] = "rejected"
+        planted[(entity.name, EXTRA_COLUMN)] = "raw only"
+    return planted
+
+
+PLANTED = planted_fields()
+
+
+@dataclass(frozen=True)
+class Plant:
+    """The personal data planted in one field, unique to it."""
+
+    email: str
+    phones: tuple[str, str]
+
+    @property
+    def text(self) -> str:
+        return f"call {self.phones[0]} or {self.phones[1]}, mail {self.email}"
+
+    def found_in(self, text: str) -> bool:
+        lowered = text.lower()
+        return self.email in lowered or any(
+            re.search(r"[\s()./-]*".join(re.escape(d) for d in re.sub(r"\D", "", p)), text)
+            for p in self.phones
+        )
+
+
+def plant(index: int, entity: str, field_name: str) -> Plant:
+    return Plant(
+        f"{entity}.{field_name}@pii-test.example.com",
+        (f"+49 151 2{index:06d}", f"0171/3{index:06d}"),
+    )
+
+
+PLANTS = {key: plant(i, *key) for i, key in enumerate(PLANTED)}
+BASE_ROWS: dict[str, list[dict[str, object]]] = {
+    "customers": [
+        {
+            "customer_id": f"C{i}",
+            "created_at": "2025-01-01",
+            "updated_at": "2025-01-01",
+            "country": "DE",
+            "preferred_channel": "web",
+            "status": "active",
+        }
+        for i in range(1, 5)
+    ],
+    "events": [
+        {
+            "event_id": f"E{i}",
+            "customer_id": f"C{1 + i % 4}",
+            "occurred_at": f"2025-0{1 + i % 4}-05",
+            "event_type": "support_contact",
+            "channel": "phone",
+        }
+        for i in range(4)
+    ],
+    "orders": [
+        {
+            "order_id": f"O{i}",
+            "customer_id": f"C{1 + i % 4}",
+            "ordered_at": f"2025-0{1 + i % 4}-10",
+            "net_amount": "20",
+            "status": "completed",
+            "channel": "web",
+            "currency": "EUR",
+        }
+        for i in range(16)
+    ],
+    "returns": [{"return_id": "T1", "order_id": "O1", "returned_at": "2025-02-20", "amount": "20"}],
+    "responses": [
+        {
+            "response_id": f"R{i}",
+            "responded_at": f"2025-0{1 + i % 4}-15",
+            "customer_id": f"C{1 + i % 4}",
+            "touchpoint": "post_purchase",
+            "nps_score": str(i % 11),
+        }
+        for i in range(16)
+    ],
+}
+
+
+def landing_with_planted_data(landing: Path) -> None:
+    """Each entity's export: masked fields planted in every row, one rejected row per choice field."""
+    for name, entity in ENTITIES.items():
+        rows = [
+            {
+                **row,
+                **{
+                    field: PLANTS[(name, field)].text
+                    for (owner, field), kind in PLANTED.items()
+                    if owner == name and kind != "rejected"
+                },
+            }
+            for row in BASE_ROWS[name]
+        ]
+        for (owner, field), kind in PLANTED.items():
+            if owner == name and kind == "rejected":
+                bad = {
+                    **rows[0],
+                    entity.key: f"bad-{name}-{field}",
+                    field: PLANTS[(name, field)].text,
+                }
+                rows.append(bad)
+        header = [*(c for c in entity.columns if any(c in r for r in rows)), EXTRA_COLUMN]
+        write_csv(
+            landing / entity.folder / f"{name}.csv",
+            header,
+            ([r.get(c) for c in header] for r in rows),
+        )
+
+
+@dataclass(frozen=True)
+class PlantedRun:
+    """One real run on the planted landing zone: its settings and what its commands printed."""
+
+    settings: Settings
+    printed: dict[str, str]
+
+
+def loyalty_cli(settings: Settings, *args: str) -> str:
+    """A `loyalty` command in a new process, as a person runs it: its stdout and stderr."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from pipelines.cli import main; main()", *args],
+        cwd=settings.warehouse.parent,
+        env={
+            **os.environ,
+            "COLUMNS": "250",
+            "LOYALTY_SETTLE_SECONDS": "0",
+            "LOYALTY_LANDING": str(settings.landing),
+            "LOYALTY_WAREHOUSE": str(settings.warehouse),
+            "LOYALTY_REPORTS": str(settings.reports),
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def planted_run(tmp_path_factory: pytest.TempPathFactory) -> PlantedRun:
+    folder = tmp_path_factory.mktemp("planted")
+    settings = Settings(landing=folder / "landing", warehouse=folder / "warehouse.duckdb")
+    settings = settings.with_overrides(reports=folder / "reports")
+    landing_with_planted_data(settings.landing)
+    printed = {
+        "loyalty run": loyalty_cli(settings, "run", "--as-of", "2025-05-15"),
+        "loyalty status": loyalty_cli(settings, "status"),
+        "loyalty sql --live raw": loyalty_cli(
+            settings, "sql", "--live", "select count(*) from raw.customers"
+        ),
+    }
+    runner = CliRunner()
+    for table in snapshot_tables(settings):
+        query = ["sql", f"select * from {table}", "--warehouse", str(settings.warehouse)]
+        result = runner.invoke(app, query, env={"COLUMNS": "250"})
+        assert result.exit_code == 0, result.output
+        printed[f"loyalty sql {table}"] = result.output
+    return PlantedRun(settings, printed)
+
+
+def snapshot_tables(settings: Settings) -> list[str]:
+    con = duckdb.connect(str(snapshot_path(settings.warehouse)), read_only=True)
+    try:
+        return [
+            f"{schema}.{table}"
+            for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables() order by all"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+
+
+def database_cells(path: Path, schemas_sql: str) -> list[tuple[str, str]]:
+    """(table.column, value) of every text or JSON cell of the database file `path`."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            f"where data_type in ('VARCHAR', 'JSON') and {schemas_sql}"
+        ).fetchall()
+        return [
+            (f"{schema}.{table}.{column}", value)
+            for schema, table, column in columns
+            for (value,) in con.execute(
+                f'select distinct "{column}"::varchar from {schema}.{table} '
+                f'where "{column}" is not null'
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+
+
+def report_pages(run: PlantedRun) -> list[tuple[str, str]]:
+    return [(p.name, p.read_text()) for p in sorted(run.settings.reports.rglob("*.html"))]
+
+
+def report_pdf_text(run: PlantedRun) -> list[tuple[str, str]]:
+    pdftotext = require_tool("pdftotext")
+    return [
+        (p.name, subprocess.run([pdftotext, str(p), "-"], capture_output=True, text=True).stdout)
+        for p in sorted(run.settings.reports.rglob("*.pdf"))
+    ]
+
+
+def warehouse_beyond_raw(run: PlantedRun) -> list[tuple[str, str]]:
+    return database_cells(run.settings.warehouse, "table_schema <> 'raw'")
+
+
+def snapshot_cells(run: PlantedRun) -> list[tuple[str, str]]:
+    return database_cells(snapshot_path(run.settings.warehouse), "true")
+
+
+def printed_by_commands(run: PlantedRun) -> list[tuple[str, str]]:
+    """What `loyalty run`, `status` and `sql` printed: their output and log lines."""
+    return list(run.printed.items())
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    texts: Callable[[PlantedRun], list[tuple[str, str]]]
+    least: int
+
+
+OUTPUTS = [
+    Output("report HTML", report_pages, 2),
+    Output("report PDF text", report_pdf_text, 2),
+    Output("warehouse staging, core, marts, audit", warehouse_beyond_raw, 100),
+    Output("snapshot tables", snapshot_cells, 50),
+    Output("loyalty run, status and sql output", printed_by_commands, 10),
+]
+
+
+def leaks(texts: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+    """Which planted fields' personal data each text holds: (entity, field) -> where; ('?', '?') for any other e-mail."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for where, text in texts:
+        for key, planted in PLANTS.items():
+            if planted.found_in(text):
+                found.setdefault(key, []).append(where)
+        if EMAIL_PATTERN.search(text) and not any(p.found_in(text) for p in PLANTS.values()):
+            found.setdefault(("?", "?"), []).append(where)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("output", OUTPUTS, ids=[o.name for o in OUTPUTS])
+def test_planted_personal_data_reaches_no_output(planted_run: PlantedRun, output: Output) -> None:
+    texts = output.texts(planted_run)
+    assert len(texts) >= output.least, f"{output.name}: too little to search"
+    found = leaks(texts)
+    assert {key: where for key, where in found.items() if key not in KNOWN_LEAKS} == {}
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_LEAKS_REASON)
+def test_segment_channel_and_language_are_masked_too(planted_run: PlantedRun) -> None:
+    found = {}
+    for output in OUTPUTS:
+        found.update(
+            {k: w for k, w in leaks(output.texts(planted_run)).items() if k in KNOWN_LEAKS}
+        )
+    assert found == {}
+
+
+@pytest.mark.slow
+def test_each_planted_field_is_masked_rejected_or_kept_in_raw(planted_run: PlantedRun) -> None:
+    """The outcome of every attempt: printed as a table (pytest -s) for the record."""
+    raw = database_cells(planted_run.settings.warehouse, "table_schema = 'raw'")
+    rejects = fetch(planted_run.settings, "select raw_line from audit.rejects")
+    leaked: dict[tuple[str, str], list[str]] = {}
+    for output in OUTPUTS:
+        for key, where in leaks(output.texts(planted_run)).items():
+            leaked.setdefault(key, []).extend(where)
+    lines = []
+    for key, meant in PLANTED.items():
+        planted = PLANTS[key]
+        in_raw = [where for where, value in raw if planted.found_in(value)]
+        rejected = [line for (line,) in rejects if f"bad-{key[0]}-{key[1]}," in (line or "")]
+        if meant == "rejected":
+            assert in_raw == [] and len(rejected) == 1, key
+            assert "[email]" in rejected[0] and not planted.found_in(rejected[0]), key
+            outcome = "rejected; audit.rejects keeps the line masked"
+        else:
+            assert in_raw and rejected == [], key
+            outcome = "kept in raw._extra only" if meant == "raw only" else "loaded into raw"
+            if key in leaked:
+                outcome += f"; LEAKS to {sorted(set(leaked[key]))}"
+            elif meant == "masked":
+                outcome += "; masked in staging and everything after it"
+        lines.append(f"{key[0]}.{key[1]}: {planted.text!r} -> {outcome}")
+    print("\n" + "\n".join(lines))
+    assert set(leaked) <= KNOWN_LEAKS

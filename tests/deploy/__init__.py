@@ -1,0 +1,1 @@
+"""Tests that try to get into the production deployment."""
