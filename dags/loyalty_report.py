@@ -1,14 +1,14 @@
 """Report: write the executive report whenever the marts are rebuilt."""
 
 from airflow.sdk import dag, task
-from loyalty_assets import DEFAULT_ARGS, MARTS, on_failure
+from loyalty_assets import DEFAULT_ARGS, MARTS
 
 
 @dag(
     schedule=[MARTS],
     catchup=False,
     max_active_runs=1,
-    default_args={**DEFAULT_ARGS, "on_failure_callback": on_failure},
+    default_args=DEFAULT_ARGS,
     tags=["loyalty", "report"],
 )
 def loyalty_report() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,9 @@ import pandas as pd
 from pipelines.validate.suites import ExpectationSpec
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# GX logs hundreds of INFO lines ("Skipping registering function ...") per import and run;
+# in a task log they bury the one line that matters. Its warnings and errors still show.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 EXAMPLES = 5
 
