@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 
@@ -126,10 +126,13 @@ def build_models(settings: Settings, origin: RunOrigin | None = None) -> StepOut
     return StepOutcome(result.run_id, f"{len(result.build.built)} models built", [])
 
 
-def write_report(settings: Settings) -> StepOutcome:
-    """Write the report from the read-only snapshot: it runs while ingests and builds write."""
+def write_report(settings: Settings, month: str | None = None) -> StepOutcome:
+    """Write the report of `month` (YYYY-MM; default the latest complete one) from the snapshot.
+
+    The read-only snapshot lets the report run while ingests and builds write.
+    """
     with open_snapshot(settings.warehouse) as con:
-        written = write_reports(con, settings)
+        written = write_reports(con, settings, date.fromisoformat(f"{month}-01") if month else None)
     return StepOutcome(None, f"{len(written)} report files", [str(p) for p in written])
 
 

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.config import Settings
+from pipelines.generate import GenerateOptions, generate
 from pipelines.run import run_steps
 from pipelines.status import status_tables
 from pipelines.validate.release import release_file
@@ -201,3 +202,15 @@ def test_status_counts_files_by_final_status_and_lists_each_failure(
         "orders_2.csv": "blocks the build: replace it or `loyalty release` it",
         "returns_1.csv": "not loaded: deliver a corrected file under the same name",
     }
+
+
+def test_the_report_dag_writes_the_month_it_is_given(dags: dict, settings: Settings) -> None:
+    generate(GenerateOptions(settings.landing, customers=300, months=6, seed=5))
+    run_steps(settings, ("ingest", "validate", "build"))
+    [(first,)] = fetch(settings, "select min(month) from marts.kpi_monthly where is_complete")
+    month = f"{first:%Y-%m}"
+
+    run = dags["loyalty_report"].test(run_conf={"month": month})
+
+    assert run.state == "success"
+    assert (settings.reports / month / f"loyalty-report-{month}-en.html").exists()
