@@ -17,17 +17,9 @@ from pipelines.status import status_tables
 from pipelines.validate.release import release_file
 from tests.conftest import fetch, write_entity
 from tests.dags.conftest import DAGS
+from tests.validate.test_gate import order
 
 pytestmark = pytest.mark.slow
-
-
-def order(i: int, net: str = "10.00") -> dict[str, object]:
-    return {
-        "order_id": f"O{i}",
-        "customer_id": "C1",
-        "ordered_at": f"2025-01-{1 + i % 28:02d}T10:00:00Z",
-        "net_amount": net,
-    }
 
 
 @pytest.fixture(scope="module")

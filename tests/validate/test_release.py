@@ -14,15 +14,7 @@ from pipelines.errors import LoyaltyError
 from pipelines.validate.gate import ValidationFailed
 from pipelines.validate.release import Release, release_file
 from tests.conftest import fetch, run, write_entity
-
-
-def order(i: int, net: str = "10.00") -> dict[str, object]:
-    return {
-        "order_id": f"O{i}",
-        "customer_id": "C1",
-        "ordered_at": f"2025-01-{1 + i % 28:02d}T10:00:00Z",
-        "net_amount": net,
-    }
+from tests.validate.test_gate import order
 
 
 @pytest.fixture
