@@ -11,8 +11,9 @@ marts.kpi_monthly counts the new orders, which is what an analyst would see. Bef
 run the benchmark waits until Airflow has no queued or running DAG run, so a run never
 shares the machine with the previous one's report. One unmeasured warm-up run goes first
 (--warmup): the first task after `make airflow` starts the LocalExecutor's forkserver,
-which imports the pipeline and Great Expectations once (several seconds). p95 is the nearest rank: with 10 runs it is
-the slowest one. Results go to benchmarks/results/<date>-event-latency.json.
+which imports the pipeline and Great Expectations once (several seconds). p95 is the
+nearest rank: with 10 runs it is the slowest one. Results go to
+benchmarks/results/<date>-event-latency.json.
 """
 
 from __future__ import annotations
