@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 36
 
-.PHONY: install demo test lint format docs clean airflow bench bench-small secrets
+.PHONY: install demo test lint format docs clean airflow airflow-stop bench bench-small secrets
 
 install: $(STAMP)
 
@@ -43,6 +43,9 @@ clean:
 
 airflow: install
 	./scripts/airflow-standalone
+
+airflow-stop:
+	./scripts/airflow-stop
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -1,35 +1,35 @@
 """Metrics: validate the new batches, then rebuild the models, whenever a raw table changes."""
 
 from airflow.sdk import chain, dag, task
-from loyalty_assets import DEFAULT_ARGS, MARTS, RAW, WRITER_POOL, on_failure
+from loyalty_assets import DEFAULT_ARGS, MARTS, RAW, WRITER_POOL, origin
 
 
 @dag(
     schedule=(RAW["customers"] | RAW["events"] | RAW["orders"] | RAW["returns"] | RAW["responses"]),
     catchup=False,
     max_active_runs=1,
-    default_args={**DEFAULT_ARGS, "on_failure_callback": on_failure},
+    default_args=DEFAULT_ARGS,
     tags=["loyalty", "metrics"],
 )
 def loyalty_metrics() -> None:
     @task(pool=WRITER_POOL)
-    def validate() -> dict:
-        """A critical failure fails this task, so the build does not run and the marts stay."""
+    def validate(**context: object) -> dict:
+        """Fails while a critical quarantine is open (new or earlier), so the build does not run."""
         from dataclasses import asdict
 
         from pipelines.config import settings_from_env
         from pipelines.orchestration import validate_batches
 
-        return asdict(validate_batches(settings_from_env()))
+        return asdict(validate_batches(settings_from_env(), origin(context)))
 
     @task(pool=WRITER_POOL, outlets=[MARTS])
-    def build() -> dict:
+    def build(**context: object) -> dict:
         from dataclasses import asdict
 
         from pipelines.config import settings_from_env
         from pipelines.orchestration import build_models
 
-        return asdict(build_models(settings_from_env()))
+        return asdict(build_models(settings_from_env(), origin(context)))
 
     chain(validate(), build())
 

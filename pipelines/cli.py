@@ -360,13 +360,14 @@ def print_kpis(kpis: dict[str, object] | None) -> None:
 
 @app.command()
 def status(warehouse: Warehouse = None) -> None:
-    """What is loaded: files, rows, rejects, quarantined files, the last runs."""
+    """What is loaded: files by final status, quarantined files, failures of the last 7 days, the last runs."""
     settings = settings_for(warehouse=warehouse)
     with open_reader(settings.warehouse) as con:
         tables = status_tables(con)
     titles = {
-        "entities": "loaded per entity",
+        "entities": "files per entity",
         "quarantined": "quarantined files",
+        "failures": "failures of the last 7 days (CLI and Airflow)",
         "runs": "last runs",
     }
     for name, data in tables.items():
@@ -432,15 +433,63 @@ def notify_command(
         list[str] | None, typer.Option("--file", help="Name of a new export file (repeatable).")
     ] = None,
 ) -> None:
-    """Tell the running Airflow that new exports of ENTITY arrived (Redis message, LOYALTY_REDIS_URL)."""
+    """Tell the running Airflow that new exports of ENTITY arrived (Redis message, LOYALTY_REDIS_URL).
+
+    Fails when no Airflow message watcher listens: the message would be lost.
+    """
     from pipelines.notify import notify
 
     channel, listeners = notify(entity, files or [])
     out.print(f"published on {channel} ({listeners} listener(s))", highlight=False)
-    if listeners == 0:
-        out.print(
-            "nobody listens: is Airflow running with LOYALTY_REDIS_CHANNEL_PREFIX set? The hourly run will pick the files up."
-        )
+
+
+@app.command("release")
+def release_command(
+    file: Annotated[str, typer.Argument(help="The quarantined file: its name or its path.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, in a sentence; kept in audit.releases.")
+    ],
+    exclude: Annotated[
+        bool,
+        typer.Option(
+            "--exclude",
+            help="Keep the file's rows out of the marts for good and let the build go on "
+            "without them. [default: accept the rows as they are]",
+        ),
+    ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Who decided. [default: your login name]", show_default=False),
+    ] = None,
+    warehouse: Warehouse = None,
+) -> None:
+    """Release a file a critical expectation quarantined, after a person has looked at it.
+
+    While such a file is neither released nor replaced, validation fails and the marts keep
+    their state. The decision, who made it, when and why are kept in audit.releases.
+    """
+    import getpass
+
+    from pipelines.validate.release import release_file
+    from pipelines.warehouse import open_writer
+
+    settings = settings_for(warehouse=warehouse)
+    with open_writer(settings.warehouse) as con:
+        release = release_file(con, file, reason, by or getpass.getuser(), exclude)
+    outcome = (
+        "its rows stay out of the marts"
+        if release.decision == "excluded"
+        else "its rows reach the marts at the next build"
+    )
+    out.print(
+        f"released {release.file.path} ({release.decision} by {release.released_by}): {outcome}; "
+        "recorded in audit.releases",
+        highlight=False,
+    )
+    out.print(
+        "next: `loyalty run` (in Airflow: clear the failed validate task of loyalty_metrics)",
+        highlight=False,
+    )
 
 
 @app.command()

@@ -163,7 +163,8 @@ def record_step(
     if run_id is None:
         return
     con.execute(
-        "insert into audit.runs values (?, ?, ?, now(), ?, ?, ?, ?)",
+        "insert into audit.runs (run_id, step, started_at, finished_at, seconds, status, "
+        "row_count, message) values (?, ?, ?, now(), ?, ?, ?, ?)",
         [run_id, step, started, seconds, status, rows, message],
     )
 

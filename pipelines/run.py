@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,14 @@ class RunResult:
     reports: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunOrigin:
+    """The Airflow DAG run that asked for a run, kept beside its rows in audit.runs."""
+
+    dag_id: str
+    run_id: str
 
 
 @dataclass(frozen=True)
@@ -68,12 +77,17 @@ def run_steps(
     steps: tuple[str, ...] = STEPS,
     progress: Progress | None = None,
     entities: list[str] | None = None,
+    origin: RunOrigin | None = None,
 ) -> RunResult:
-    """Run the given steps in order on one writer connection, recording each in audit.runs."""
+    """Run the given steps in order on one writer connection, recording each in audit.runs.
+
+    A failed step is recorded with its message before the error goes on to the caller.
+    """
     progress = progress or Progress()
     with open_writer(settings.warehouse) as con:
         result = RunResult(new_run_id(con))
         run_started, run_clock = datetime.now().astimezone(), time.perf_counter()
+        step, started, clock = steps[0], run_started, run_clock
         try:
             for step in steps:
                 if progress.on_step:
@@ -83,7 +97,13 @@ def run_steps(
                 seconds = time.perf_counter() - clock
                 result.seconds[step] = seconds
                 record_step(con, result.run_id, step, started, seconds, "ok", rows, message)
-        except LoyaltyError as exc:
+        except Exception as exc:
+            message = failure_message(exc)
+            # A step that failed inside a transaction must not keep its failure out of audit.runs.
+            with suppress(duckdb.Error):
+                con.execute("rollback")
+            seconds = time.perf_counter() - clock
+            record_step(con, result.run_id, step, started, seconds, "failed", message=message)
             record_step(
                 con,
                 result.run_id,
@@ -91,8 +111,9 @@ def run_steps(
                 run_started,
                 time.perf_counter() - run_clock,
                 "failed",
-                message=str(exc),
+                message=message,
             )
+            tag_origin(con, result.run_id, origin)
             raise
         record_step(
             con,
@@ -103,7 +124,24 @@ def run_steps(
             "ok",
             message=",".join(steps),
         )
+        tag_origin(con, result.run_id, origin)
     return result
+
+
+def failure_message(exc: BaseException) -> str:
+    """Our own errors say what to do; anything else is named as unexpected."""
+    if isinstance(exc, LoyaltyError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def tag_origin(con: duckdb.DuckDBPyConnection, run_id: int, origin: RunOrigin | None) -> None:
+    """Write the Airflow DAG run beside every row of the run in audit.runs."""
+    if origin is not None:
+        con.execute(
+            "update audit.runs set airflow_dag_id = ?, airflow_run_id = ? where run_id = ?",
+            [origin.dag_id, origin.run_id, run_id],
+        )
 
 
 def run_step(

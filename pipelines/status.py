@@ -7,7 +7,12 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.config import SQL_DIR
+from pipelines.errors import LoyaltyError
 from pipelines.warehouse import table_exists
+
+STATUS_TABLES = ("entities", "quarantined", "failures", "runs")
+QUARANTINED_SHOWN = ("file_name", "entity", "state", "reason", "loaded_at")
+QUARANTINED_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,11 @@ class Table:
     columns: list[str]
     rows: list[tuple]
 
+    def select(self, columns: tuple[str, ...], limit: int) -> Table:
+        """The given columns of the first `limit` rows."""
+        positions = [self.columns.index(c) for c in columns]
+        return Table(list(columns), [tuple(r[i] for i in positions) for r in self.rows[:limit]])
+
 
 def query(con: duckdb.DuckDBPyConnection, sql: str) -> Table:
     cursor = con.execute(sql)
@@ -24,11 +34,19 @@ def query(con: duckdb.DuckDBPyConnection, sql: str) -> Table:
 
 
 def status_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Table]:
-    """Files and rows per entity, quarantined files, and the last runs."""
-    return {
-        name: query(con, (SQL_DIR / "status" / f"{name}.sql").read_text())
-        for name in ("entities", "quarantined", "runs")
-    }
+    """Files per entity by final status, quarantined files, failures of the last 7 days, the last runs."""
+    try:
+        tables = {
+            name: query(con, (SQL_DIR / "status" / f"{name}.sql").read_text())
+            for name in STATUS_TABLES
+        }
+    except (duckdb.CatalogException, duckdb.BinderException) as exc:
+        raise LoyaltyError(
+            "the warehouse predates this version's audit tables: open it once for writing "
+            "(e.g. `loyalty ingest`), which upgrades it"
+        ) from exc
+    tables["quarantined"] = tables["quarantined"].select(QUARANTINED_SHOWN, QUARANTINED_ROWS)
+    return tables
 
 
 def latest_kpis(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:

@@ -19,6 +19,7 @@ CHUNK_ROWS = 500_000
 CUSTOMER_ENTITIES = ("orders", "events", "responses")
 UNIQUE_KEY_ENTITIES = ("events", "returns", "responses")
 VALIDATION_SQL = SQL_DIR / "validation"
+QUARANTINED_SQL = SQL_DIR / "status" / "quarantined.sql"
 
 
 class ValidationFailed(LoyaltyError):
@@ -244,7 +245,11 @@ def validate_entity(
 def validate_pending(
     con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int | None = None
 ) -> ValidationSummary:
-    """Validate every loaded, not yet validated file; raise ValidationFailed after recording all.
+    """Validate every loaded, not yet validated file; then fail while any quarantine stays open.
+
+    ValidationFailed is raised after every result is recorded, as long as a file that a
+    critical expectation quarantined (in this run or an earlier one) is neither replaced nor
+    released: a rerun cannot hide the failure.
 
     Future timestamps are judged against the wall clock, not the metrics' as_of: a backfill
     with an as_of in the past must not quarantine the data that came later.
@@ -256,12 +261,53 @@ def validate_pending(
         for entity in dict.fromkeys(f.entity for f in pending):
             files = [f for f in pending if f.entity == entity]
             summary.files.extend(validate_entity(con, files, settings, as_of, run_id, runner))
-    if summary.quarantined:
-        details = "; ".join(
-            failure_text(f.file, f.critical_failures[0]) for f in summary.quarantined
-        )
-        raise ValidationFailed(
-            f"{len(summary.quarantined)} batch(es) quarantined by a critical expectation, the marts keep "
-            f"their previous state: {details}. Fix the export and drop it into the landing zone again."
-        )
+    blocking = open_quarantines(con)
+    if blocking:
+        raise ValidationFailed(blocked_message(blocking))
     return summary
+
+
+@dataclass(frozen=True)
+class OpenQuarantine:
+    """A file a critical expectation quarantined, neither released nor replaced yet."""
+
+    file_id: int
+    entity: str
+    file_name: str
+    path: str
+    reason: str | None
+    loaded_at: datetime
+
+
+def open_quarantines(con: duckdb.DuckDBPyConnection) -> list[OpenQuarantine]:
+    """Files a critical expectation quarantined that are neither released nor replaced, oldest first."""
+    cursor = con.execute(QUARANTINED_SQL.read_text())
+    names = [d[0] for d in cursor.description or []]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return [
+        OpenQuarantine(
+            row["file_id"],
+            row["entity"],
+            row["file_name"],
+            row["path"],
+            row["reason"],
+            row["loaded_at"],
+        )
+        for row in reversed(rows)
+        if row["blocks_build"]
+    ]
+
+
+def blocked_message(blocking: list[OpenQuarantine]) -> str:
+    """Which files block the build, why, and what a person does about it (last lines of a task log)."""
+    files = "\n".join(
+        f"  {f.path}: {(f.reason or '').replace(f.file_name + ': ', '')}" for f in blocking
+    )
+    return (
+        f"{len(blocking)} file(s) quarantined by a critical expectation; the marts keep their "
+        f"previous state until each is replaced or released:\n{files}\n"
+        "fix: deliver a corrected export under the same name into the landing zone (it replaces "
+        "the quarantined one), or, after a person has decided, `loyalty release FILE --reason "
+        '"..."` to accept the rows as they are (`--exclude` builds without them); then run '
+        "again (in Airflow: clear the failed validate task)."
+    )

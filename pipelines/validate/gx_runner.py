@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,12 +53,29 @@ def apply_mostly(spec: ExpectationSpec, result: CheckResult) -> None:
         )
 
 
+def quiet_gx_logging() -> None:
+    """Keep GX's warnings and errors only.
+
+    GX logs hundreds of INFO lines ("Skipping registering function ...") as it is imported,
+    and one of its modules pins its logger to INFO; in a task log they bury the line that
+    matters. Called before GX is imported and again after.
+    """
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name, logger in logging.root.manager.loggerDict.items():
+        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger):
+            logger.setLevel(logging.NOTSET)
+
+
+quiet_gx_logging()
+
+
 @cache
 def batch_definition() -> Any:
     """An ephemeral GX context with one pandas data asset: no files, no network, no analytics."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    quiet_gx_logging()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = context.data_sources.add_pandas("loyalty").add_dataframe_asset("batch")

@@ -41,7 +41,9 @@ create table if not exists audit.runs (
     row_count bigint,
     message varchar
 );
-comment on table audit.runs is 'One row per run (step = run) and one per step of it: ingest, validate, build, report and each SQL model (step = model:<schema>.<table>), with timings.';
+alter table audit.runs add column if not exists airflow_dag_id varchar;
+alter table audit.runs add column if not exists airflow_run_id varchar;
+comment on table audit.runs is 'One row per run (step = run) and one per step of it: ingest, validate, build, report and each SQL model (step = model:<schema>.<table>), with timings; a failed step has status failed and its message. A task Airflow failed outside a pipeline step has step airflow:<dag>.<task>. airflow_dag_id and airflow_run_id name the Airflow DAG run that asked for the run (empty for the CLI).';
 
 create table if not exists audit.validation_results (
     run_id bigint,
@@ -79,3 +81,15 @@ create table if not exists audit.build_state (
     built_at timestamptz not null
 );
 comment on table audit.build_state is 'What the last complete build was made from: as_of, whether it was set explicitly, a fingerprint of the models and parameters, and the validated files it read. The next build updates only what new files touch when nothing else changed; it is empty while a build runs or after one failed, so the next build is a full one.';
+
+create table if not exists audit.releases (
+    file_id bigint not null,
+    entity varchar not null,
+    file_name varchar not null,
+    decision varchar not null,
+    reason varchar not null,
+    released_by varchar not null,
+    released_at timestamptz not null,
+    quarantine_reason varchar
+);
+comment on table audit.releases is 'Files a person released from a validation quarantine (loyalty release): decision accepted (the rows reach the marts) or excluded (the rows stay out, the build goes on without them), with who, when, why and the quarantine reason.';

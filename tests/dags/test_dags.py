@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
 
+from pipelines.errors import ModelError, WarehouseBusyError
 from pipelines.generate import GenerateOptions, generate
+from pipelines.orchestration import QuarantinedAtIngest
+from pipelines.validate.gate import ValidationFailed
 from tests.conftest import require_service
 from tests.dags.conftest import DAGS
 
 EXPECTED_TASKS = {
-    "ingest_crm": {"pull": set(), "ingest": {"pull"}},
-    "ingest_shop": {"pull": set(), "ingest": {"pull"}},
-    "ingest_survey": {"pull": set(), "ingest": {"pull"}},
+    "loyalty_ingest": {"pull": set(), "ingest": {"pull"}, "quarantine": {"ingest"}},
     "loyalty_metrics": {"validate": set(), "build": {"validate"}},
     "loyalty_report": {"report": set()},
 }
@@ -42,7 +44,7 @@ def test_house_rules_tags_retries_pool(dagbag) -> None:
         assert dag.tags and "loyalty" in dag.tags, dag.dag_id
         for task in dag.tasks:
             assert task.retries >= 1 and task.retry_exponential_backoff, (dag.dag_id, task.task_id)
-            writes_warehouse = task.task_id not in ("pull", "report")
+            writes_warehouse = task.task_id in ("ingest", "validate", "build")
             assert (task.pool == "warehouse_writer") == writes_warehouse, (dag.dag_id, task.task_id)
     for path in DAGS.glob("*.py"):
         text = path.read_text()
@@ -55,17 +57,34 @@ def test_structure_and_asset_graph(dagbag) -> None:
     for dag_id, tasks in EXPECTED_TASKS.items():
         dag = dagbag.dags[dag_id]
         assert {t.task_id: set(t.upstream_task_ids) for t in dag.tasks} == tasks
-    for system, tables in SYSTEM_TABLES.items():
-        ingest = dagbag.dags[f"ingest_{system}"].get_task("ingest")
-        assert {a.name for a in ingest.outlets} == tables
-        inbox = dagbag.dags[f"ingest_{system}"].timetable.asset_condition
-        assert {w.name for asset in assets(inbox) for w in asset.watchers} == {
-            f"{t.removeprefix('raw.')}_flag" for t in tables
-        }
+    ingest = dagbag.dags["loyalty_ingest"]
+    assert [a.name for a in ingest.get_task("ingest").outlets] == ["raw.loaded"]
+    inboxes = assets(ingest.timetable.asset_condition)
+    assert {a.name for a in inboxes} == {f"{system}_exports" for system in SYSTEM_TABLES}
+    assert {w.name for asset in inboxes for w in asset.watchers} == {
+        f"{t.removeprefix('raw.')}_flag" for tables in SYSTEM_TABLES.values() for t in tables
+    }
     metrics = dagbag.dags["loyalty_metrics"]
     assert asset_names(metrics.timetable.asset_condition) == set().union(*SYSTEM_TABLES.values())
     assert {a.name for a in metrics.get_task("build").outlets} == {"marts"}
     assert asset_names(dagbag.dags["loyalty_report"].timetable.asset_condition) == {"marts"}
+
+
+@pytest.mark.parametrize(
+    ("error", "action"),
+    [
+        (WarehouseBusyError("busy"), "retry"),
+        (ValidationFailed("orders_2.csv quarantined"), "fail"),
+        (QuarantinedAtIngest("zero_bytes.csv quarantined"), "fail"),
+        (ModelError("model marts.kpi_monthly failed"), "fail"),
+        (OSError("disk hiccup"), "default"),
+    ],
+)
+def test_retries_are_for_transient_errors_only(dagbag, error: Exception, action: str) -> None:
+    for dag in dagbag.dags.values():
+        for task in dag.tasks:
+            decision = task.retry_policy.evaluate(error, try_number=1, max_tries=4)
+            assert decision.action.value == action, (dag.dag_id, task.task_id)
 
 
 def assets(condition):
@@ -96,33 +115,35 @@ def test_flag_file_trigger_fires_and_deletes_the_flag(tmp_path: Path) -> None:
 
 
 @pytest.mark.services
-def test_redis_message_trigger_fires_on_a_published_message(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_message_trigger_yields_every_message_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     require_service("Redis", "127.0.0.1", 6379)
-    from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
-
-    from pipelines.notify import notify
+    from pipelines.message_trigger import ExportMessageTrigger
+    from pipelines.notify import NobodyListening, notify
 
     monkeypatch.setenv("AIRFLOW_CONN_LOYALTY_REDIS", "redis://127.0.0.1:6379/1")
-    trigger = MessageQueueTrigger(
-        scheme="redis+pubsub",
-        channels=["loyalty-dagtest.shop"],
-        redis_conn_id="loyalty_redis",
-        poll_interval=0.2,
-    )
+    trigger = ExportMessageTrigger(channel="loyalty-dagtest.shop")
 
-    async def first_event() -> object:
-        waiting = asyncio.ensure_future(anext(trigger.run()))
-        for _ in range(50):
-            await asyncio.sleep(0.2)
-            notify("orders", ["orders_x.csv"], "redis://127.0.0.1:6379/1", "loyalty-dagtest")
-            if waiting.done():
+    async def two_events() -> list[object]:
+        events = trigger.run()
+        first = asyncio.ensure_future(anext(events))
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            with contextlib.suppress(NobodyListening):
+                notify("orders", ["orders_x.csv"], "redis://127.0.0.1:6379/1", "loyalty-dagtest")
                 break
-        return await asyncio.wait_for(waiting, timeout=10)
+        received = [await asyncio.wait_for(first, timeout=10)]
+        second = asyncio.ensure_future(anext(events))
+        await asyncio.sleep(0.05)
+        notify("orders", ["orders_y.csv"], "redis://127.0.0.1:6379/1", "loyalty-dagtest")
+        received.append(await asyncio.wait_for(second, timeout=10))
+        await events.aclose()
+        return received
 
-    event = asyncio.run(first_event())
-    assert "orders_x.csv" in str(event.payload)
+    first, second = asyncio.run(two_events())
+    assert "orders_x.csv" in first.payload["data"] and "orders_y.csv" in second.payload["data"]
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "pipelines.message_trigger.ExportMessageTrigger"
+    assert kwargs == {"channel": "loyalty-dagtest.shop", "redis_conn_id": "loyalty_redis"}
 
 
 @pytest.mark.slow
@@ -138,13 +159,7 @@ def test_dag_test_end_to_end(
     monkeypatch.setenv("LOYALTY_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("LOYALTY_REPORTS", str(reports))
     generate(GenerateOptions(landing, customers=400, months=12, seed=3))
-    for dag_id in (
-        "ingest_crm",
-        "ingest_shop",
-        "ingest_survey",
-        "loyalty_metrics",
-        "loyalty_report",
-    ):
+    for dag_id in ("loyalty_ingest", "loyalty_metrics", "loyalty_report"):
         run = dagbag.dags[dag_id].test()
         assert run.state == "success", dag_id
     import duckdb

@@ -16,11 +16,10 @@ from tests.conftest import write_entity
 ORCHESTRATION_RUN = """
 from pipelines.config import settings_from_env
 from pipelines.orchestration import (
-    build_models, ingest_system, validate_batches, write_report,
+    build_models, ingest_new_files, validate_batches, write_report,
 )
 settings = settings_from_env()
-for system in ("crm", "shop", "survey"):
-    ingest_system(system, settings)
+ingest_new_files(settings)
 validate_batches(settings)
 build_models(settings)
 write_report(settings)
