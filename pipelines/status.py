@@ -27,7 +27,7 @@ def status_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Table]:
     """Files and rows per entity, quarantined files, and the last runs."""
     return {
         name: query(con, (SQL_DIR / "status" / f"{name}.sql").read_text())
-        for name in ("entities", "quarantined", "runs")
+        for name in ("entities", "quarantined", "runs", "awaiting_reload")
     }
 
 
