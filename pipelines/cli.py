@@ -108,6 +108,12 @@ TimeZone = Annotated[
 ]
 
 
+READ_ONLY_HINT = (
+    " (loyalty sql only reads the warehouse: no other file, ATTACH, COPY, extension "
+    "or SET; see docs/security.md)"
+)
+
+
 def settings_for(
     landing: Path | None = None,
     warehouse: Path | None = None,
@@ -425,7 +431,11 @@ def sql(
             fail(str(exc).strip().splitlines()[0] + hint)
             return
         except duckdb.Error as exc:
-            fail(str(exc).strip().splitlines()[0])
+            message = str(exc).strip().splitlines()[0]
+            refused = isinstance(exc, duckdb.PermissionException) or any(
+                word in message for word in ("has been locked", "read-only")
+            )
+            fail(message + (READ_ONLY_HINT if refused else ""))
             return
     if as_csv:
         write_csv(data.columns, data.rows, sys.stdout)

@@ -336,7 +336,9 @@ def insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: int) ->
     )
 
 
-def inserted(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
+def inserted(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | dict[str, object]
+) -> int:
     """Run an INSERT and return how many rows it wrote (DuckDB answers with that count)."""
     row = con.execute(sql, params).fetchone()
     return int(row[0]) if row else 0
@@ -353,8 +355,8 @@ def record_line_sql(batch: Batch) -> str:
         # A line the reader rejected is missing from the rows: count it back in.
         return (
             "_typed._line + (select count(*) from (select line - row_number() over (order by line) "
-            f"as rows_before from {ident(batch.reader_rejects)}) as shifts "
-            "where shifts.rows_before < _typed._line)"
+            f"as rows_before from (select distinct line from {ident(batch.reader_rejects)})) "
+            "as shifts where shifts.rows_before < _typed._line)"
         )
     if batch.file_format == "csv":
         return "lines.line"
@@ -362,9 +364,12 @@ def record_line_sql(batch: Batch) -> str:
 
 
 def insert_rejects(
-    con: duckdb.DuckDBPyConnection, entity: Entity, file_id: int, batch: Batch
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    file_id: int,
+    batch: Batch,
+    lines: RecordLines,
 ) -> int:
-    params = {"file_id": file_id, "entity": entity.name, "separator": SEPARATOR}
     count = inserted(
         con,
         f"""
@@ -373,17 +378,36 @@ def insert_rejects(
                nullif(split_part(_reject, $separator, 1), ''),
                mask_pii(split_part(_reject, $separator, 2)), {raw_line_sql("_raw_line")}
         from _typed
-        left join _record_lines as lines on lines.record = _typed._record
+        left join (select unnest($records::bigint[]) as record, unnest($lines::bigint[]) as line)
+            as lines on lines.record = _typed._record
         where _reject is not null
         """,
-        params,  # type: ignore[arg-type]
+        {
+            "file_id": file_id,
+            "entity": entity.name,
+            "separator": SEPARATOR,
+            "records": list(lines.records),
+            "lines": list(lines.records.values()),
+        },
     )
     if batch.reader_rejects:
-        count += insert_reader_rejects(con, batch, {"file_id": file_id, "entity": entity.name})
+        count += insert_reader_rejects(
+            con,
+            batch,
+            {
+                "file_id": file_id,
+                "entity": entity.name,
+                "reader_lines": list(lines.reader),
+                "first_lines": [first for first, _ in lines.reader.values()],
+                "last_lines": [last for _, last in lines.reader.values()],
+            },
+        )
     return count
 
 
-def insert_reader_rejects(con: duckdb.DuckDBPyConnection, batch: Batch, params: dict) -> int:
+def insert_reader_rejects(
+    con: duckdb.DuckDBPyConnection, batch: Batch, params: dict[str, object]
+) -> int:
     """The records DuckDB's reader itself rejected, by their physical lines where known."""
     cases_sql = " ".join(
         f"when {literal(k)} then {literal(v)}" for k, v in CSV_ERROR_REASONS.items()
@@ -412,11 +436,15 @@ def insert_reader_rejects(con: duckdb.DuckDBPyConnection, batch: Batch, params: 
                    min(error_type::varchar) as error_type, min(error_message) as error_message,
                    any_value(trim(csv_line, chr(13) || chr(10))) as csv_line
             from {ident(batch.reader_rejects)} as rejects
-            left join _reader_lines as mapped on mapped.reader_line = rejects.line
+            left join (
+                select unnest($reader_lines::bigint[]) as reader_line,
+                       unnest($first_lines::bigint[]) as first_line,
+                       unnest($last_lines::bigint[]) as last_line
+            ) as mapped on mapped.reader_line = rejects.line
             group by rejects.line
         )
         """,
-        params,  # type: ignore[arg-type]
+        params,
     )
 
 
@@ -445,7 +473,7 @@ def read_file(
     settings: Settings,
     tag: str,
     result: FileResult,
-) -> Batch:
+) -> tuple[Batch, RecordLines]:
     """Type the file's records into `_typed`, applying the drift policy to its columns.
 
     A CSV file whose first read fails, or shows bytes that are not UTF-8, is read once
@@ -486,8 +514,7 @@ def read_file(
     result.drift.extend(changed)
     if any(d.action == "quarantined" for d in changed):
         raise UnreadableFile(drift.describe(changed))
-    find_lines(con, batch, mapping)
-    return batch
+    return batch, find_lines(con, batch, mapping)
 
 
 def dependencies(
@@ -509,39 +536,23 @@ def dependencies(
     return found
 
 
-def find_lines(con: duckdb.DuckDBPyConnection, batch: Batch, mapping: Mapping) -> None:
-    """Fill `_record_lines` and `_reader_lines` with the physical lines of a CSV file's rejects."""
-    found = RecordLines()
-    if batch.file_format == "csv" and batch.text is not None:
-        wanted = dict(
-            con.execute(
-                "select _record, _raw_line from _typed where _reject is not null"
-            ).fetchall()
-        )
-        reader_lines = {
-            row[0]
-            for row in con.execute(
-                f"select distinct line from {ident(batch.reader_rejects or '')}"
-            ).fetchall()
-        }
-        if wanted or reader_lines:
-            skip = mapping.header_row + mapping.skip_after_header
-            found = csv_record_lines(batch.text, batch.delimiter, skip, wanted, reader_lines)
-    con.execute(
-        "create or replace temp table _record_lines as "
-        "select unnest(?::bigint[]) as record, unnest(?::bigint[]) as line",
-        [list(found.records), list(found.records.values())],
+def find_lines(con: duckdb.DuckDBPyConnection, batch: Batch, mapping: Mapping) -> RecordLines:
+    """The physical lines of a CSV file's rejected records and reader rejects."""
+    if batch.file_format != "csv" or batch.text is None or batch.reader_rejects is None:
+        return RecordLines()
+    wanted = dict(
+        con.execute("select _record, _raw_line from _typed where _reject is not null").fetchall()
     )
-    con.execute(
-        "create or replace temp table _reader_lines as "
-        "select unnest(?::bigint[]) as reader_line, unnest(?::bigint[]) as first_line, "
-        "unnest(?::bigint[]) as last_line",
-        [
-            list(found.reader),
-            [lines[0] for lines in found.reader.values()],
-            [lines[1] for lines in found.reader.values()],
-        ],
-    )
+    reader_lines = {
+        row[0]
+        for row in con.execute(
+            f"select distinct line from {ident(batch.reader_rejects)}"
+        ).fetchall()
+    }
+    if not wanted and not reader_lines:
+        return RecordLines()
+    skip = mapping.header_row + mapping.skip_after_header
+    return csv_record_lines(batch.text, batch.delimiter, skip, wanted, reader_lines)
 
 
 def row_rules(
@@ -644,13 +655,13 @@ def load_file(
         result.notes.append(f"re-read: {replacing.awaiting_reload}; its earlier rows were replaced")
     try:
         with room.access(path) as access:
-            batch = read_file(con, entity, access, source, settings, str(file_id), result)
+            batch, lines = read_file(con, entity, access, source, settings, str(file_id), result)
             depends_on = fingerprints.fingerprint(result.depends_on, source, settings)
             con.execute("begin transaction")
             try:
                 removed = delete_rows(con, entity, file_id) if replacing else 0
                 result.rows_loaded = insert_rows(con, entity, file_id)
-                result.rows_rejected = insert_rejects(con, entity, file_id, batch)
+                result.rows_rejected = insert_rejects(con, entity, file_id, batch, lines)
                 if seen_as is not None and fingerprint(path) != seen_as:
                     raise FileChanged
                 rows_in_file = result.rows_loaded + result.rows_rejected
@@ -718,7 +729,7 @@ def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The batch tables, the lines read, and DuckDB's reject tables of the file just read."""
     names = con.execute(
         "select table_name from duckdb_tables() where temporary and (table_name in "
-        "('_batch', '_typed', '_record_lines', '_reader_lines') "
+        "('_batch', '_typed') "
         "or table_name like '\\_csv\\_rejects\\_%' escape '\\' "
         "or table_name like '\\_ndjson\\_lines\\_%' escape '\\')"
     ).fetchall()

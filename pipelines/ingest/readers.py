@@ -41,6 +41,8 @@ NOT_JSON = "the line is not a complete JSON object (truncated or garbage)"
 # rejects of overlong lines are unreliable (a line over its 32 MB buffer can vanish).
 # Files larger than this are checked for longer lines before DuckDB reads them.
 READER_LINE_CAP = 1 << 30
+# A text copied into UTF-8 (from Windows-1252, say) grows at most this many times.
+UTF8_GROWTH = 4
 
 
 @dataclass
@@ -62,8 +64,8 @@ class FileAccess:
 
     @property
     def line_limit(self) -> int:
-        """The max_line_size DuckDB is given: as long as the whole file, within the cap."""
-        return min(max(self.size + 1, MAX_LINE_BYTES + 1), READER_LINE_CAP)
+        """The max_line_size DuckDB is given: as long as the whole file can be, within the cap."""
+        return min(max(UTF8_GROWTH * self.size + 1, MAX_LINE_BYTES + 1), READER_LINE_CAP)
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,8 @@ def ndjson_lines(
         )
         read, undecodable = con.execute(
             f"""
-            select (select count(*) from {ident(table)}) + (select count(*) from {ident(rejects)}),
+            select (select count(*) from {ident(table)})
+                   + (select count(distinct line) from {ident(rejects)}),
                    (select count(*) from {ident(rejects)} where error_type = 'INVALID ENCODING')
             """
         ).fetchone()  # type: ignore[misc]
@@ -263,17 +266,25 @@ def field_names_sql(count: int) -> str:
     return ", ".join(f"c{i:d}" for i in range(count))
 
 
+def too_long_sql(access: FileAccess, count: int) -> str:
+    """The reject reason of a CSV record longer than MAX_LINE_BYTES; none can be in a small file."""
+    if UTF8_GROWTH * access.size <= MAX_LINE_BYTES:
+        return "null::varchar"
+    length_sql = " + ".join(f"coalesce(strlen(c{i:d}), 0)" for i in range(count))
+    return (
+        f"case when {length_sql} + {count - 1:d} > {MAX_LINE_BYTES:d} then {literal(TOO_LONG)} end"
+    )
+
+
 def csv_source(access: FileAccess, mapping: Mapping, tag: str, text: TextSource) -> Batch:
     header, delimiter = csv_header(access.path, mapping)
     count = len(header)
     columns_sql = "{" + ", ".join(f"'c{i:d}': 'VARCHAR'" for i in range(count)) + "}"
-    length_sql = " + ".join(f"coalesce(strlen(c{i:d}), 0)" for i in range(count))
     padded_sql = ", ".join(f"coalesce(c{i:d}, '')" for i in range(count))
     rejects = plain_name(f"_csv_rejects_{tag}")
     source_sql = f"""
         select row_number() over () as _record, null::bigint as _line,
-               case when {length_sql} + {count - 1:d} > {MAX_LINE_BYTES:d} then {literal(TOO_LONG)} end
-                   as _format_error,
+               {too_long_sql(access, count)} as _format_error,
                {field_names_sql(count)}
         from read_csv({path_literal(text.link)},
             header = false, skip = {mapping.header_row + mapping.skip_after_header:d},

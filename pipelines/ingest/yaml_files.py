@@ -51,8 +51,10 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        if exc.problem and exc.problem.startswith(("uses YAML", "repeats")):
+        if exc.problem and exc.problem.startswith("uses YAML"):
             raise LoyaltyError(f"{path} {exc.problem}{where}; write every value out once") from None
+        if exc.problem and exc.problem.startswith("repeats"):
+            raise LoyaltyError(f"{path} {exc.problem}{where}; keep one of them") from None
         raise LoyaltyError(f"{path} is not valid YAML{where}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise LoyaltyError(f"{path} is not valid YAML: {exc}") from None

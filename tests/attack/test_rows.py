@@ -304,3 +304,26 @@ def test_the_snapshot_and_marts_do_not_change_on_ingest_attacks(
     assert {
         k: v for k, v in checksums(company.warehouse).items() if k.startswith("marts.")
     } == marts
+
+
+def test_an_ndjson_line_the_reader_splits_is_a_reject_and_later_lines_keep_their_numbers(
+    company: Settings, before: tuple
+) -> None:
+    text = (
+        '{"response_id": "S1", "responded_at": "2025-03-01"}\n'
+        '{"response_id": "S2", "comment": "a\x1fb", "responded_at": "2025-03-01"}\n'
+        "\n"
+        '{"response_id": "S1", "responded_at": "2025-03-02"}\n'
+        '{"response_id": "S3", "responded_at": "2025-03-01"}\n'
+    )
+    (company.landing / RESPONSES / "split.ndjson").write_text(text)
+    run_steps(company, ("ingest",))
+    row = assert_conserved(company, "split.ndjson", 4)
+    assert (row["rows_loaded"], row["rows_rejected"]) == (2, 2)
+    assert [
+        (line, reason.split(" (")[0]) for _, line, _, reason in rejects_of(company, "split.ndjson")
+    ] == [
+        (2, "the line is not a complete JSON object"),
+        (4, "duplicate response_id 'S1' in this file"),
+    ]
+    assert_earlier_rows_unchanged(company, before)
