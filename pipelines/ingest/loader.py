@@ -216,7 +216,10 @@ def link_problem(path: Path, landing: Path, folder: Path) -> str | None:
     """Why a link may not be followed: it points to nothing, or out of the landing zone."""
     if not path.is_symlink():
         return None
-    target = path.resolve()
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):
+        return "a symbolic link that leads in a loop; it is not followed"
     if not target.exists():
         return f"a symbolic link that points to nothing ({shown(target)}); it is not followed"
     roots = (landing.resolve(), folder.resolve())
@@ -657,9 +660,8 @@ def load_file(
         with room.access(path) as access:
             batch, lines = read_file(con, entity, access, source, settings, str(file_id), result)
             depends_on = fingerprints.fingerprint(result.depends_on, source, settings)
-            con.execute("begin transaction")
-            try:
-                removed = delete_rows(con, entity, file_id) if replacing else 0
+
+            def write() -> None:
                 result.rows_loaded = insert_rows(con, entity, file_id)
                 result.rows_rejected = insert_rejects(con, entity, file_id, batch, lines)
                 if seen_as is not None and fingerprint(path) != seen_as:
@@ -677,12 +679,8 @@ def load_file(
                     depends_on,
                     replacing is not None,
                 )
-                if removed:
-                    forget_state(con)
-                con.execute("commit")
-            except BaseException:
-                con.execute("rollback")
-                raise
+
+            write_outcome(con, entity, file_id, replacing is not None, write)
     except (UnreadableFile, UnsafeText, OSError, UnicodeError) as exc:
         missing = drift.missing_required(exc.columns) if isinstance(exc, MissingColumns) else []
         settings_matter = isinstance(exc, UnreadableFile) and not isinstance(exc, DamagedFile)
@@ -709,7 +707,7 @@ def load_file(
 def quarantine_reason(exc: BaseException) -> str:
     """The reason a file was quarantined, for people: an OS error says what the system said."""
     if isinstance(exc, OSError):
-        return f"cannot read the file: {exc.strerror or exc}; fix its permissions and the next run reads it"
+        return f"cannot read the file: {exc.strerror or exc}"
     if isinstance(exc, UnicodeError):
         return f"cannot decode the file ({exc}); set format.encoding in the source mapping"
     return str(exc)
@@ -750,10 +748,12 @@ def quarantine(
     replacing: LedgerEntry | None = None,
 ) -> None:
     depends_on = fingerprints.fingerprint(result.depends_on, source, settings)
-    con.execute("begin transaction")
-    try:
-        removed = delete_rows(con, entity, file_id) if replacing else 0
-        record_file(
+    write_outcome(
+        con,
+        entity,
+        file_id,
+        replacing is not None,
+        lambda: record_file(
             con,
             file_id,
             sha,
@@ -764,7 +764,25 @@ def quarantine(
             run_id,
             depends_on,
             replacing is not None,
-        )
+        ),
+    )
+
+
+def write_outcome(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    file_id: int,
+    replacing: bool,
+    write: Callable[[], None],
+) -> None:
+    """In one transaction: remove what an earlier read of the file left, then `write`.
+
+    When rows were removed, the last build read rows that are gone: the next one is full.
+    """
+    con.execute("begin transaction")
+    try:
+        removed = delete_rows(con, entity, file_id) if replacing else 0
+        write()
         if removed:
             forget_state(con)
         con.execute("commit")
@@ -863,9 +881,8 @@ def ingest_file(
         try:
             sha = sha256_of(path)
         except OSError as exc:
-            return quarantine_unread(
-                *args, quarantine_reason(exc), ledger, run_id, source, settings, []
-            )
+            reason = f"{quarantine_reason(exc)}; once it can be read, the next run loads it"
+            return quarantine_unread(*args, reason, ledger, run_id, source, settings, [])
     known = ledger.entries.get(sha)
     if known is not None and not known.awaiting_reload:
         return FileResult(Path(shown(path)), entity.name, "duplicate")

@@ -189,33 +189,39 @@ def ndjson_lines(
     """
     if mapping.encoding in access.lines:
         return access.lines[mapping.encoding]
+    problem = ""
     for repair in (False, True):
         text = text_source(access, mapping, repair)
         table = plain_name(f"_ndjson_lines_{tag}{'_repaired' if repair else ''}")
         rejects = f"{table}_rejects"
-        con.execute(
-            f"""
-            create or replace temp table {ident(table)} as
-            select row_number() over () as _line, line
-            from read_csv({path_literal(text.link)}, header = false, columns = {{'line': 'VARCHAR'}},
-                delim = {literal(LINE_DELIMITER)}, quote = '', escape = '',
-                {reader_options_sql(text, access, rejects)})
-            """
-        )
-        read, undecodable = con.execute(
-            f"""
-            select (select count(*) from {ident(table)})
-                   + (select count(distinct line) from {ident(rejects)}),
-                   (select count(*) from {ident(rejects)} where error_type = 'INVALID ENCODING')
-            """
-        ).fetchone()  # type: ignore[misc]
+        try:
+            con.execute(
+                f"""
+                create or replace temp table {ident(table)} as
+                select row_number() over () as _line, line
+                from read_csv({path_literal(text.link)}, header = false,
+                    columns = {{'line': 'VARCHAR'}}, delim = {literal(LINE_DELIMITER)},
+                    quote = '', escape = '', {reader_options_sql(text, access, rejects)})
+                """
+            )
+            read, undecodable = con.execute(
+                f"""
+                select (select count(*) from {ident(table)})
+                       + (select count(distinct line) from {ident(rejects)}),
+                       (select count(*) from {ident(rejects)} where error_type = 'INVALID ENCODING')
+                """
+            ).fetchone()  # type: ignore[misc]
+        except duckdb.Error as exc:
+            problem = f"cannot read the file as ndjson: {first_line(exc)}"
+            continue
         expected = line_count(text.path)
         if read == expected and not undecodable:
             access.lines[mapping.encoding] = NdjsonLines(text, table, json_keys(con, table))
             return access.lines[mapping.encoding]
-    raise UnreadableFile(
-        f"the reader saw {read:,} of the file's {expected:,} lines; deliver the file again"
-    )
+        problem = (
+            f"the reader saw {read:,} of the file's {expected:,} lines; deliver the file again"
+        )
+    raise UnreadableFile(problem)
 
 
 def json_keys(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
