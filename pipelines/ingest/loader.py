@@ -267,28 +267,35 @@ def choose_mapping(
     raise MissingColumns(message, closest)
 
 
+@dataclass(frozen=True)
+class LedgerRow:
+    """The ledger row one outcome is written to: a new one, or that of the file read before."""
+
+    file_id: int
+    sha256: str
+    entity: Entity
+    path: Path
+    run_id: int | None
+    replacing: bool = False
+
+
 def record_file(
     con: duckdb.DuckDBPyConnection,
-    file_id: int,
-    sha: str,
-    entity: Entity,
-    path: Path,
+    row: LedgerRow,
     result: FileResult,
     rows_in_file: int | None,
-    run_id: int | None,
     depends_on: str | None,
-    replacing: bool,
 ) -> None:
-    """Write the file's ledger row: a new one, or the row of the file read again."""
+    """Write the file's ledger row, and its schema drift."""
     try:
-        stat = path.stat()
+        stat = row.path.stat()
         size, mtime = stat.st_size, stat.st_mtime_ns
     except OSError:
         size, mtime = 0, None
     values = [
-        entity.name,
-        shown(path),
-        shown(Path(path.name)),
+        row.entity.name,
+        shown(row.path),
+        shown(Path(row.path.name)),
         size,
         mtime,
         result.mapping,
@@ -298,10 +305,10 @@ def record_file(
         result.rows_rejected,
         result.reason,
         "; ".join(result.notes) or None,
-        run_id,
+        row.run_id,
         depends_on,
     ]
-    if replacing:
+    if row.replacing:
         con.execute(
             """
             update audit.files set entity = ?, path = ?, file_name = ?, size_bytes = ?,
@@ -310,7 +317,7 @@ def record_file(
                 run_id = ?, depends_on = ?, awaiting_reload = null
             where file_id = ?
             """,
-            [*values, file_id],
+            [*values, row.file_id],
         )
     else:
         con.execute(
@@ -320,13 +327,13 @@ def record_file(
                 depends_on, file_id, sha256, loaded_at)
             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, mask_pii(?), ?, ?, ?, ?, ?, now())
             """,
-            [*values, file_id, sha],
+            [*values, row.file_id, row.sha256],
         )
         con.execute(
             "delete from audit.files where path = ? and starts_with(sha256, ?) and file_id <> ?",
-            [shown(path), UNREAD, file_id],
+            [shown(row.path), UNREAD, row.file_id],
         )
-    drift.record_drift(con, file_id, entity.name, result.drift)
+    drift.record_drift(con, row.file_id, row.entity.name, result.drift)
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: int) -> int:
@@ -652,35 +659,33 @@ def load_file(
     `seen_as` is the file's fingerprint when it was found; a file that no longer matches
     it before the commit is rolled back and left for the next run.
     """
-    file_id = replacing.file_id if replacing else new_file_id(con)
-    result = FileResult(Path(shown(path)), entity.name, "loaded", reloaded=replacing is not None)
+    row = LedgerRow(
+        replacing.file_id if replacing else new_file_id(con),
+        sha,
+        entity,
+        path,
+        run_id,
+        replacing is not None,
+    )
+    result = FileResult(Path(shown(path)), entity.name, "loaded", reloaded=row.replacing)
     if replacing:
         result.notes.append(f"re-read: {replacing.awaiting_reload}; its earlier rows were replaced")
     try:
         with room.access(path) as access:
-            batch, lines = read_file(con, entity, access, source, settings, str(file_id), result)
+            batch, lines = read_file(
+                con, entity, access, source, settings, str(row.file_id), result
+            )
             depends_on = fingerprints.fingerprint(result.depends_on, source, settings)
 
             def write() -> None:
-                result.rows_loaded = insert_rows(con, entity, file_id)
-                result.rows_rejected = insert_rejects(con, entity, file_id, batch, lines)
+                result.rows_loaded = insert_rows(con, entity, row.file_id)
+                result.rows_rejected = insert_rejects(con, entity, row.file_id, batch, lines)
                 if seen_as is not None and fingerprint(path) != seen_as:
                     raise FileChanged
-                rows_in_file = result.rows_loaded + result.rows_rejected
-                record_file(
-                    con,
-                    file_id,
-                    sha,
-                    entity,
-                    path,
-                    result,
-                    rows_in_file,
-                    run_id,
-                    depends_on,
-                    replacing is not None,
-                )
+                in_file = result.rows_loaded + result.rows_rejected
+                record_file(con, row, result, in_file, depends_on)
 
-            write_outcome(con, entity, file_id, replacing is not None, write)
+            write_outcome(con, row, write)
     except (UnreadableFile, UnsafeText, OSError, UnicodeError) as exc:
         missing = drift.missing_required(exc.columns) if isinstance(exc, MissingColumns) else []
         settings_matter = isinstance(exc, UnreadableFile) and not isinstance(exc, DamagedFile)
@@ -693,9 +698,9 @@ def load_file(
             notes=result.notes[:1] if replacing else [],
             drift=[*result.drift, *missing],
             depends_on=result.depends_on if settings_matter else [],
-            reloaded=replacing is not None,
+            reloaded=row.replacing,
         )
-        quarantine(con, file_id, sha, entity, path, result, run_id, source, settings, replacing)
+        quarantine(con, row, result, source, settings)
     except FileChanged:
         result = FileResult(result.path, entity.name, "waiting", reason=STILL_WRITTEN)
     finally:
@@ -737,43 +742,17 @@ def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def quarantine(
     con: duckdb.DuckDBPyConnection,
-    file_id: int,
-    sha: str,
-    entity: Entity,
-    path: Path,
+    row: LedgerRow,
     result: FileResult,
-    run_id: int | None,
     source: SourceConfig,
     settings: Settings,
-    replacing: LedgerEntry | None = None,
 ) -> None:
     depends_on = fingerprints.fingerprint(result.depends_on, source, settings)
-    write_outcome(
-        con,
-        entity,
-        file_id,
-        replacing is not None,
-        lambda: record_file(
-            con,
-            file_id,
-            sha,
-            entity,
-            path,
-            result,
-            None,
-            run_id,
-            depends_on,
-            replacing is not None,
-        ),
-    )
+    write_outcome(con, row, lambda: record_file(con, row, result, None, depends_on))
 
 
 def write_outcome(
-    con: duckdb.DuckDBPyConnection,
-    entity: Entity,
-    file_id: int,
-    replacing: bool,
-    write: Callable[[], None],
+    con: duckdb.DuckDBPyConnection, row: LedgerRow, write: Callable[[], None]
 ) -> None:
     """In one transaction: remove what an earlier read of the file left, then `write`.
 
@@ -781,7 +760,7 @@ def write_outcome(
     """
     con.execute("begin transaction")
     try:
-        removed = delete_rows(con, entity, file_id) if replacing else 0
+        removed = delete_rows(con, row.entity, row.file_id) if row.replacing else 0
         write()
         if removed:
             forget_state(con)
@@ -847,7 +826,9 @@ def quarantine_unread(
     result = FileResult(
         Path(shown(path)), entity.name, "quarantined", reason=reason, depends_on=depends_on
     )
-    quarantine(con, new_file_id(con), key, entity, path, result, run_id, source, settings)
+    quarantine(
+        con, LedgerRow(new_file_id(con), key, entity, path, run_id), result, source, settings
+    )
     ledger.entries[key] = LedgerEntry(0, key, "quarantined", None)
     return result
 

@@ -15,6 +15,7 @@ import pytest
 from pipelines.config import Settings
 from pipelines.run import run_steps
 from tests.attack.conftest import checksums, ledger_ids, ledger_row, raw_checksums_of_files
+from tests.conftest import fetch
 
 CUSTOMERS = "crm/customers"
 
@@ -78,15 +79,8 @@ def test_a_parquet_column_name_cannot_run_sql(company: Settings, before: tuple) 
     assert_nothing_changed(company, *before)
     row = ledger_row(company.warehouse, "evil.parquet")
     assert (row["status"], row["rows_in_file"], row["rows_loaded"]) == ("loaded", 1, 1)
-    con = duckdb.connect(str(company.warehouse), read_only=True)
-    try:
-        extra = con.execute(
-            "select _extra from raw.customers where customer_id = 'EVIL1'"
-        ).fetchone()
-    finally:
-        con.close()
-    assert extra is not None
-    assert json.loads(extra[0]) == {injection_column(path): "payload"}
+    [(extra,)] = fetch(company, "select _extra from raw.customers where customer_id = 'EVIL1'")
+    assert json.loads(extra) == {injection_column(path): "payload"}
 
 
 @pytest.mark.parametrize(
@@ -108,14 +102,8 @@ def test_odd_parquet_column_names_are_kept_by_name(
     assert_nothing_changed(company, *before)
     row = ledger_row(company.warehouse, "odd.parquet")
     assert (row["status"], row["rows_loaded"]) == ("loaded", 1), row["reason"]
-    con = duckdb.connect(str(company.warehouse), read_only=True)
-    try:
-        extra = con.execute(
-            "select _extra from raw.customers where customer_id = 'ODD1'"
-        ).fetchone()
-    finally:
-        con.close()
-    assert extra is not None and json.loads(extra[0]) == {name: "kept"}
+    [(extra,)] = fetch(company, "select _extra from raw.customers where customer_id = 'ODD1'")
+    assert json.loads(extra) == {name: "kept"}
 
 
 @pytest.mark.parametrize(
@@ -129,12 +117,8 @@ def test_odd_json_keys_are_data(company: Settings, before: tuple, key: str) -> N
     assert_nothing_changed(company, *before)
     row = ledger_row(company.warehouse, "keys.ndjson")
     assert (row["status"], row["rows_loaded"]) == ("loaded", 1), row["reason"]
-    con = duckdb.connect(str(company.warehouse), read_only=True)
-    try:
-        extra = con.execute("select _extra from raw.responses where response_id = 'JK1'").fetchone()
-    finally:
-        con.close()
-    assert extra is not None and json.loads(extra[0]) == {key: "kept"}
+    [(extra,)] = fetch(company, "select _extra from raw.responses where response_id = 'JK1'")
+    assert json.loads(extra) == {key: "kept"}
 
 
 @pytest.mark.parametrize(
@@ -164,11 +148,5 @@ def test_a_file_name_that_looks_like_a_pattern_reads_only_itself(
     assert (row["status"], row["rows_in_file"], row["rows_loaded"]) == ("loaded", 1, 1), row[
         "reason"
     ]
-    con = duckdb.connect(str(company.warehouse), read_only=True)
-    try:
-        ids = con.execute(
-            "select order_id from raw.orders where order_id like 'PAT%' order by 1"
-        ).fetchall()
-    finally:
-        con.close()
+    ids = fetch(company, "select order_id from raw.orders where order_id like 'PAT%' order by 1")
     assert ids == [("PAT1",), ("PAT2",)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import yaml
 
 from pipelines.config import SOURCES_FILE, Settings
@@ -19,18 +18,11 @@ from pipelines.run import run_steps
 from pipelines.status import status_tables
 from pipelines.warehouse import open_reader
 from tests.attack.conftest import checksums, ledger_row
+from tests.conftest import fetch
 from tests.test_cli import loyalty
 
 ORDERS = "shop/orders"
 HEADER = "order_id,customer_id,ordered_at,net_amount,currency\n"
-
-
-def fetch(settings: Settings, sql: str, params: list[object] | None = None) -> list[tuple]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def conserved(settings: Settings) -> None:

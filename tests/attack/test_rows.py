@@ -12,28 +12,24 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.config import Settings
 from pipelines.run import run_steps
 from tests.attack.conftest import checksums, ledger_ids, ledger_row, raw_checksums_of_files
-from tests.conftest import require_tool
+from tests.conftest import fetch, require_tool
 
 RESPONSES = "survey/responses"
 ORDERS = "shop/orders"
 
 
 def rejects_of(settings: Settings, file_name: str) -> list[tuple]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        return con.execute(
-            "select r.record, r.line, r.column, r.reason from audit.rejects r "
-            "join audit.files f using (file_id) where f.file_name = ? order by r.line, r.record",
-            [file_name],
-        ).fetchall()
-    finally:
-        con.close()
+    return fetch(
+        settings,
+        "select r.record, r.line, r.column, r.reason from audit.rejects r "
+        "join audit.files f using (file_id) where f.file_name = ? order by r.line, r.record",
+        [file_name],
+    )
 
 
 def assert_conserved(settings: Settings, file_name: str, records: int) -> dict[str, object]:
@@ -72,14 +68,11 @@ def test_ndjson_reads_the_keys_of_every_record(company: Settings, before: tuple)
     )
     run_steps(company, ("ingest",))
     assert_conserved(company, "union.ndjson", 3)
-    con = duckdb.connect(str(company.warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            "select response_id, nps_score, comment, _extra from raw.responses "
-            "where response_id like 'U_' order by 1"
-        ).fetchall()
-    finally:
-        con.close()
+    rows = fetch(
+        company,
+        "select response_id, nps_score, comment, _extra from raw.responses "
+        "where response_id like 'U_' order by 1",
+    )
     assert rows == [
         ("U1", None, None, '{"mood":null}'),
         ("U2", 9, None, '{"mood":null}'),
@@ -144,6 +137,7 @@ def test_rejects_carry_their_physical_line(company: Settings, before: tuple) -> 
     (company.landing / RESPONSES / "lines.csv").write_text(text)
     ndjson = (
         '{"response_id": "N1", "responded_at": "2025-03-01"}\n'
+        '{"response_id": "S2", "comment": "the reader splits at \x1f", "responded_at": "2025-03-01"}\n'
         "\n"
         '{"response_id": "N1", "responded_at": "2025-03-02"}\n'
         "not json\n"
@@ -159,8 +153,15 @@ def test_rejects_carry_their_physical_line(company: Settings, before: tuple) -> 
         (6, "the"),
         (7, "duplicate"),
     ]
-    assert_conserved(company, "lines.ndjson", 4)
-    assert [line for _, line, _, _ in rejects_of(company, "lines.ndjson")] == [3, 4, 5]
+    assert_conserved(company, "lines.ndjson", 5)
+    assert [
+        (line, reason.split(" (")[0]) for _, line, _, reason in rejects_of(company, "lines.ndjson")
+    ] == [
+        (2, "the line is not a complete JSON object"),
+        (4, "duplicate response_id 'N1' in this file"),
+        (5, "the line is not a complete JSON object"),
+        (6, "cannot read 'never' as a timestamp"),
+    ]
     assert_earlier_rows_unchanged(company, before)
 
 
@@ -205,13 +206,9 @@ def test_a_file_that_cannot_be_read_is_quarantined_and_the_run_goes_on(
     row = ledger_row(company.warehouse, "locked.csv")
     assert row["status"] == "quarantined" and "Permission denied" in str(row["reason"])
     assert ledger_row(company.warehouse, "good.csv")["rows_loaded"] == 1
-    con = duckdb.connect(str(company.warehouse), read_only=True)
-    try:
-        runs = con.execute(
-            "select status from audit.runs where step = 'run' order by run_id desc limit 1"
-        ).fetchall()
-    finally:
-        con.close()
+    runs = fetch(
+        company, "select status from audit.runs where step = 'run' order by run_id desc limit 1"
+    )
     assert runs == [("ok",)]
     assert_earlier_rows_unchanged(company, before)
     again = run_steps(company, ("ingest",))
@@ -256,15 +253,12 @@ def test_a_symlink_leaving_the_landing_zone_is_not_followed(
     assert outcome["dangling.csv"][0] == "quarantined"
     assert "points to nothing" in str(outcome["dangling.csv"][1])
     assert outcome["inside_link.csv"][0] == "loaded"
-    con = duckdb.connect(str(company.warehouse), read_only=True)
-    try:
-        counts = con.execute(
-            "select count(*) filter (where order_id = 'SECRET'), count(*) filter (where order_id = 'IN1') "
-            "from raw.orders"
-        ).fetchone()
-    finally:
-        con.close()
-    assert counts == (0, 1)
+    counts = fetch(
+        company,
+        "select count(*) filter (where order_id = 'SECRET'), "
+        "count(*) filter (where order_id = 'IN1') from raw.orders",
+    )
+    assert counts == [(0, 1)]
     assert_earlier_rows_unchanged(company, before)
 
 
@@ -304,26 +298,3 @@ def test_the_snapshot_and_marts_do_not_change_on_ingest_attacks(
     assert {
         k: v for k, v in checksums(company.warehouse).items() if k.startswith("marts.")
     } == marts
-
-
-def test_an_ndjson_line_the_reader_splits_is_a_reject_and_later_lines_keep_their_numbers(
-    company: Settings, before: tuple
-) -> None:
-    text = (
-        '{"response_id": "S1", "responded_at": "2025-03-01"}\n'
-        '{"response_id": "S2", "comment": "a\x1fb", "responded_at": "2025-03-01"}\n'
-        "\n"
-        '{"response_id": "S1", "responded_at": "2025-03-02"}\n'
-        '{"response_id": "S3", "responded_at": "2025-03-01"}\n'
-    )
-    (company.landing / RESPONSES / "split.ndjson").write_text(text)
-    run_steps(company, ("ingest",))
-    row = assert_conserved(company, "split.ndjson", 4)
-    assert (row["rows_loaded"], row["rows_rejected"]) == (2, 2)
-    assert [
-        (line, reason.split(" (")[0]) for _, line, _, reason in rejects_of(company, "split.ndjson")
-    ] == [
-        (2, "the line is not a complete JSON object"),
-        (4, "duplicate response_id 'S1' in this file"),
-    ]
-    assert_earlier_rows_unchanged(company, before)
