@@ -8,8 +8,9 @@ fingerprint of its value when the file was read. The dependencies are:
 - `mapping:<name>`: one mapping's content (columns, value maps, format);
 - `schema_drift`: the entity's schema_drift policy;
 - `currency`: LOYALTY_CURRENCY, for files with a currency column;
-- `privacy` and `pii_salt`: the privacy policy (and the salt, when e-mails are hashed), for
-  files with an e-mail column beyond the contract;
+- `privacy`: the privacy policy, for files with an e-mail column beyond the contract (not
+  LOYALTY_PII_SALT: a fingerprint of a secret would let anyone who reads the ledger test
+  guesses of it);
 - `max_file_bytes`: LOYALTY_MAX_FILE_BYTES, for files quarantined for their size.
 
 A file whose recorded fingerprints differ from the current ones is read again.
@@ -32,7 +33,6 @@ REASONS = {
     "schema_drift": "schema_drift changed",
     "currency": "LOYALTY_CURRENCY changed",
     "privacy": "privacy changed",
-    "pii_salt": "LOYALTY_PII_SALT changed",
     "max_file_bytes": "LOYALTY_MAX_FILE_BYTES changed",
 }
 ABSENT = "absent"
@@ -69,11 +69,10 @@ def value_of(dependency: str, source: SourceConfig, settings: Settings) -> str:
     values = {
         "schema_drift": lambda: digest(asdict(source.drift)),
         "privacy": lambda: digest(asdict(source.privacy)),
-        "pii_salt": lambda: digest(settings.pii_salt),
         "currency": lambda: settings.currency,
         "max_file_bytes": lambda: str(settings.max_file_bytes),
     }
-    return values[kind]()
+    return values[kind]() if kind in values else ABSENT
 
 
 def fingerprint(dependencies: list[str], source: SourceConfig, settings: Settings) -> str | None:
@@ -89,7 +88,7 @@ def reason(dependency: str) -> str:
         return f"the mappings listed for {argument.partition(':')[0]} changed"
     if kind == "mapping":
         return f"mapping {argument} changed"
-    return REASONS[kind]
+    return REASONS.get(kind, f"{kind} changed")
 
 
 def changes(depends_on: str, source: SourceConfig, settings: Settings) -> str | None:

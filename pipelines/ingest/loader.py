@@ -541,8 +541,6 @@ def dependencies(
     unknown = drift.unknown_columns(header, positions)
     if any(drift.is_email_column(name) for _, name in unknown):
         found.append("privacy")
-        if source.privacy.email_columns == "hash":
-            found.append("pii_salt")
     return found
 
 
