@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 import time
@@ -14,6 +13,7 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -22,8 +22,10 @@ from pipelines.errors import LoyaltyError
 from pipelines.filemodes import restrict_new_files
 from pipelines.generate import GenerateOptions, generate
 from pipelines.ingest.loader import FileResult, landing_files
+from pipelines.ingest.reload import files_awaiting_reload, reload_files
 from pipelines.models import discover_models
 from pipelines.report.write import write_reports
+from pipelines.results import json_text, rich_table, write_csv
 from pipelines.run import Progress as RunProgress
 from pipelines.run import RunResult, run_steps
 from pipelines.snapshot import snapshot_path
@@ -107,6 +109,12 @@ TimeZone = Annotated[
 ]
 
 
+READ_ONLY_HINT = (
+    " (loyalty sql only reads the warehouse: no other file, ATTACH, COPY, extension "
+    "or SET; see docs/security.md)"
+)
+
+
 def settings_for(
     landing: Path | None = None,
     warehouse: Path | None = None,
@@ -126,7 +134,9 @@ def settings_for(
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(
+        f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True, emoji=False
+    )
     raise typer.Exit(code)
 
 
@@ -190,9 +200,11 @@ def print_result(result: RunResult) -> None:
         out.print(f"ingest: {result.ingest.line()}", highlight=False)
         for f in result.ingest.files:
             if f.status in ("quarantined", "waiting"):
-                out.print(f"  [yellow]{f.status}[/] {f.path}: {f.reason}", highlight=False)
+                line = escape(f"{f.path}: {f.reason}")
+                out.print(f"  [yellow]{f.status}[/] {line}", highlight=False, emoji=False)
             elif f.notes:
-                out.print(f"  [cyan]note[/] {f.path}: {'; '.join(f.notes)}", highlight=False)
+                line = escape(f"{f.path}: {'; '.join(f.notes)}")
+                out.print(f"  [cyan]note[/] {line}", highlight=False, emoji=False)
         if result.ingest.rows_rejected:
             out.print(
                 '  rejected rows are in audit.rejects (loyalty sql "select * from audit.rejects")'
@@ -369,6 +381,7 @@ def status(warehouse: Warehouse = None) -> None:
         "quarantined": "quarantined files",
         "failures": "failures of the last 7 days (CLI and Airflow)",
         "runs": "last runs",
+        "awaiting_reload": "files waiting to be read again (a setting or mapping changed)",
     }
     for name, data in tables.items():
         if not data.rows:
@@ -378,12 +391,7 @@ def status(warehouse: Warehouse = None) -> None:
 
 
 def print_table(columns: list[str], rows: list[tuple], title: str | None = None) -> None:
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    out.print(table)
+    out.print(rich_table(columns, rows, title))
 
 
 @app.command()
@@ -393,6 +401,9 @@ def sql(
     ],
     warehouse: Warehouse = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array of objects instead of a table.")
+    ] = False,
     live: Annotated[
         bool,
         typer.Option(
@@ -401,7 +412,13 @@ def sql(
         ),
     ] = False,
 ) -> None:
-    """Query the read-only snapshot (marts and audit), which can be read while the pipeline writes."""
+    """Query the read-only snapshot (marts and audit), which can be read while the pipeline writes.
+
+    The connection is read-only and locked down: no other file can be read, attached or
+    written, no extension loaded, no setting changed. Values print as they are, every digit.
+    """
+    if as_csv and as_json:
+        fail("choose --csv or --json, not both")
     settings = settings_for(warehouse=warehouse)
     opener = open_reader if live else open_snapshot
     with opener(settings.warehouse) as con:
@@ -416,14 +433,63 @@ def sql(
             fail(str(exc).strip().splitlines()[0] + hint)
             return
         except duckdb.Error as exc:
-            fail(str(exc).strip().splitlines()[0])
+            message = str(exc).strip().splitlines()[0]
+            refused = isinstance(exc, duckdb.PermissionException) or any(
+                word in message for word in ("has been locked", "read-only")
+            )
+            fail(message + (READ_ONLY_HINT if refused else ""))
             return
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(data.columns)
-        writer.writerows(data.rows)
+        write_csv(data.columns, data.rows, sys.stdout)
+    elif as_json:
+        sys.stdout.write(json_text(data.columns, data.rows) + "\n")
     else:
         print_table(data.columns, data.rows)
+
+
+@app.command()
+def reload(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Landing files to read again. Without one, list the files a settings change left waiting.",
+            show_default=False,
+        ),
+    ] = None,
+    landing: Landing = None,
+    warehouse: Warehouse = None,
+) -> None:
+    """Read files again under today's settings and mappings, replacing their earlier rows."""
+    settings = settings_for(landing, warehouse)
+    if not files:
+        with open_reader(settings.warehouse) as con:
+            waiting = files_awaiting_reload(con, settings)
+        if not waiting:
+            out.print("no file waits to be read again: every file was read under today's settings")
+            return
+        print_table(
+            ["file_name", "entity", "reason"],
+            [(w.file_name, w.entity, w.reason) for w in waiting],
+            "files waiting to be read again (the next ingest reads them)",
+        )
+        return
+    for result in reload_files(settings, files):
+        if result.status == "quarantined":
+            out.print(
+                f"{result.path.name}: quarantined: {result.reason}", highlight=False, markup=False
+            )
+        else:
+            out.print(
+                f"{result.path.name}: re-read, {result.rows_loaded} rows loaded, "
+                f"{result.rows_rejected} rejected",
+                highlight=False,
+                markup=False,
+            )
+    out.print(
+        "next: `loyalty run` validates the files again and rebuilds the marts from them",
+        highlight=False,
+        markup=False,
+    )
 
 
 @app.command("notify")
@@ -511,7 +577,9 @@ def main() -> None:
         restrict_new_files(settings_from_env())
         app()
     except LoyaltyError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True, emoji=False
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted: nothing half-written was committed")
@@ -520,9 +588,10 @@ def main() -> None:
         if os.environ.get("LOYALTY_DEBUG"):
             raise
         err.print(
-            f"[bold red]error:[/] unexpected {type(exc).__name__}: {exc} "
+            f"[bold red]error:[/] unexpected {type(exc).__name__}: {escape(str(exc))} "
             "(set LOYALTY_DEBUG=1 for the traceback and report it)",
             highlight=False,
+            emoji=False,
             soft_wrap=True,
         )
         sys.exit(2)

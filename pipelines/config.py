@@ -1,24 +1,128 @@
-"""One typed settings object, read once from the environment and passed in."""
+"""One typed settings object, read once from the environment, checked, and passed in."""
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, replace
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from pipelines.errors import LoyaltyError
+from pipelines.quoting import timezone_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 SOURCES_FILE = PROJECT_ROOT / "sources" / "sources.yaml"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+# A landing file larger than this is quarantined unread (LOYALTY_MAX_FILE_BYTES).
+DEFAULT_MAX_FILE_BYTES = 2 * 1024**3
+SIZE = re.compile(r"(?i)\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*")
+SIZE_UNITS = {
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+CURRENCY = re.compile(r"[A-Z]{3}")
+
+# Every setting's environment variable and, where it has one, its command-line option.
+ENVIRONMENT = {
+    "landing": "LOYALTY_LANDING",
+    "warehouse": "LOYALTY_WAREHOUSE",
+    "reports": "LOYALTY_REPORTS",
+    "sources_file": "LOYALTY_SOURCES",
+    "as_of": "LOYALTY_AS_OF",
+    "inactivity_days": "LOYALTY_INACTIVITY_DAYS",
+    "timezone": "LOYALTY_TIMEZONE",
+    "currency": "LOYALTY_CURRENCY",
+    "min_sample": "LOYALTY_MIN_SAMPLE",
+    "volume_factor": "LOYALTY_VOLUME_FACTOR",
+    "gaming_top_share": "LOYALTY_GAMING_TOP_SHARE",
+    "gaming_min_responses": "LOYALTY_GAMING_MIN_RESPONSES",
+    "gaming_jump": "LOYALTY_GAMING_JUMP",
+    "settle_seconds": "LOYALTY_SETTLE_SECONDS",
+    "pii_salt": "LOYALTY_PII_SALT",
+    "validation_workers": "LOYALTY_VALIDATION_WORKERS",
+    "max_file_bytes": "LOYALTY_MAX_FILE_BYTES",
+    "umask": "LOYALTY_UMASK",
+}
+OPTIONS = {
+    "landing": "--landing",
+    "warehouse": "--warehouse",
+    "as_of": "--as-of",
+    "inactivity_days": "--inactivity-days",
+    "timezone": "--timezone",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a numeric setting accepts, and how to say so."""
+
+    whole: bool
+    low: float
+    high: float = math.inf
+    low_open: bool = False
+    unit: str = ""
+
+    def accepts(self, value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.whole and not isinstance(value, int):
+            return False
+        if not math.isfinite(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        return above and value <= self.high
+
+    def describe(self) -> str:
+        kind = f"a whole number{self.unit}" if self.whole else f"a number{self.unit}"
+        if self.high < math.inf:
+            if self.low_open:
+                return f"{kind} between {self.low:g} and {self.high:g} (more than {self.low:g})"
+            return f"{kind} from {self.low:g} to {self.high:g}"
+        if self.low_open:
+            return f"{kind} greater than {self.low:g}"
+        return f"{kind} of at least {self.low:g}"
+
+
+RULES = {
+    "inactivity_days": Rule(whole=True, low=1, high=3650, unit=" of days"),
+    "min_sample": Rule(whole=True, low=1),
+    "volume_factor": Rule(whole=False, low=0, low_open=True),
+    "gaming_top_share": Rule(whole=False, low=0, high=1, low_open=True),
+    "gaming_min_responses": Rule(whole=True, low=1),
+    "gaming_jump": Rule(whole=False, low=0, high=1, low_open=True),
+    "settle_seconds": Rule(whole=False, low=0, unit=" of seconds"),
+    "validation_workers": Rule(whole=True, low=1, high=64),
+    "max_file_bytes": Rule(whole=True, low=1, unit=" of bytes"),
+    "umask": Rule(whole=True, low=0, high=0o777),
+}
+
+
+def setting_name(field: str) -> str:
+    """How people set a field: its environment variable, and its option where it has one."""
+    option = OPTIONS.get(field)
+    return f"{ENVIRONMENT[field]} ({option})" if option else ENVIRONMENT[field]
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the pipeline reads and writes, and the parameters of every metric."""
+    """Where the pipeline reads and writes, and the parameters of every metric.
+
+    Every instance is checked when it is made (also by `with_overrides`), so no value
+    outside its allowed range reaches a query.
+    """
 
     landing: Path = Path("data/landing")
     warehouse: Path = Path("data/warehouse.duckdb")
@@ -37,66 +141,102 @@ class Settings:
     pii_salt: str = ""
     full_build: bool = False
     validation_workers: int = min(os.cpu_count() or 1, 4)
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     umask: int = 0o027
+
+    def __post_init__(self) -> None:
+        check_settings(self)
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; None values leave a field as it is."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def settings_from_env(env: dict[str, str] | None = None) -> Settings:
-    """Settings from LOYALTY_* environment variables, with the embedded local defaults."""
-    env = dict(os.environ if env is None else env)
-    base = Settings()
-    settings = Settings(
-        landing=Path(env.get("LOYALTY_LANDING", base.landing)),
-        warehouse=Path(env.get("LOYALTY_WAREHOUSE", base.warehouse)),
-        reports=Path(env.get("LOYALTY_REPORTS", base.reports)),
-        sources_file=Path(env.get("LOYALTY_SOURCES", base.sources_file)),
-        as_of=parse_as_of(env["LOYALTY_AS_OF"]) if env.get("LOYALTY_AS_OF") else None,
-        inactivity_days=int(env.get("LOYALTY_INACTIVITY_DAYS", base.inactivity_days)),
-        timezone=env.get("LOYALTY_TIMEZONE", base.timezone),
-        currency=env.get("LOYALTY_CURRENCY", base.currency).upper(),
-        min_sample=int(env.get("LOYALTY_MIN_SAMPLE", base.min_sample)),
-        volume_factor=float(env.get("LOYALTY_VOLUME_FACTOR", base.volume_factor)),
-        gaming_top_share=float(env.get("LOYALTY_GAMING_TOP_SHARE", base.gaming_top_share)),
-        gaming_min_responses=int(
-            env.get("LOYALTY_GAMING_MIN_RESPONSES", base.gaming_min_responses)
-        ),
-        gaming_jump=float(env.get("LOYALTY_GAMING_JUMP", base.gaming_jump)),
-        settle_seconds=float(env.get("LOYALTY_SETTLE_SECONDS", base.settle_seconds)),
-        pii_salt=env.get("LOYALTY_PII_SALT", base.pii_salt),
-        validation_workers=int(env.get("LOYALTY_VALIDATION_WORKERS") or base.validation_workers),
-        umask=int(env.get("LOYALTY_UMASK") or oct(base.umask), 8),
-    )
-    check_settings(settings)
-    return settings
+def check_settings(settings: Settings) -> None:
+    """Refuse settings no metric can be computed with, naming the one to fix and what it takes."""
+    for field, rule in RULES.items():
+        value = getattr(settings, field)
+        if not rule.accepts(value):
+            raise LoyaltyError(f"{setting_name(field)} must be {rule.describe()}, got {value!r}")
+    timezone_name(settings.timezone, setting_name("timezone"))
+    if not isinstance(settings.currency, str) or not CURRENCY.fullmatch(settings.currency):
+        raise LoyaltyError(
+            f"{setting_name('currency')} must be a three-letter ISO 4217 code like EUR or USD, "
+            f"got {settings.currency!r}"
+        )
+    for field in ("landing", "warehouse", "reports", "sources_file"):
+        path = getattr(settings, field)
+        if not isinstance(path, Path) or not str(path).strip() or "\x00" in str(path):
+            raise LoyaltyError(f"{setting_name(field)} must be a path, got {path!r}")
+    if settings.as_of is not None and settings.as_of.tzinfo is None:
+        raise LoyaltyError(f"{setting_name('as_of')} must carry a time zone, got {settings.as_of}")
 
 
-def parse_as_of(text: str) -> datetime:
+def parse_as_of(text: str, setting: str = "--as-of") -> datetime:
     """An ISO 8601 date or timestamp; a naive value is read as UTC."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise LoyaltyError(
-            f"--as-of {text!r} is not an ISO 8601 date or timestamp (e.g. 2025-06-30T23:59:59Z)"
+            f"{setting} {text!r} is not an ISO 8601 date or timestamp (e.g. 2025-06-30T23:59:59Z)"
         ) from exc
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
 
 
-def check_settings(settings: Settings) -> None:
-    """Refuse settings no metric can be computed with, naming the one to fix."""
-    if settings.inactivity_days < 1:
-        raise LoyaltyError(f"inactivity days must be at least 1, got {settings.inactivity_days}")
-    if settings.validation_workers < 1:
-        raise LoyaltyError(
-            f"validation workers must be at least 1, got {settings.validation_workers}"
-        )
-    if settings.min_sample < 1:
-        raise LoyaltyError(f"min_sample must be at least 1, got {settings.min_sample}")
-    try:
-        ZoneInfo(settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise LoyaltyError(
-            f"unknown time zone {settings.timezone!r}: use an IANA name such as Europe/Berlin"
-        ) from exc
+def parse_size(text: str) -> int:
+    """A size in bytes: 2147483648, 500MB, 2GB, 1.5GiB."""
+    match = SIZE.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    number, unit = match.groups()
+    return int(float(number) * SIZE_UNITS[(unit or "b").lower()])
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "landing": Path,
+    "warehouse": Path,
+    "reports": Path,
+    "sources_file": Path,
+    "inactivity_days": int,
+    "timezone": str.strip,
+    "currency": lambda text: text.strip().upper(),
+    "min_sample": int,
+    "volume_factor": float,
+    "gaming_top_share": float,
+    "gaming_min_responses": int,
+    "gaming_jump": float,
+    "settle_seconds": float,
+    "pii_salt": str,
+    "validation_workers": int,
+    "max_file_bytes": parse_size,
+    "umask": lambda text: int(text, 8),
+}
+
+
+def expected(field: str) -> str:
+    """What a setting's text must look like, for the error when it cannot be read."""
+    if field == "max_file_bytes":
+        return "a size in bytes, with an optional unit (e.g. 2GB, 500MB, 1GiB)"
+    if field == "umask":
+        return "an octal umask such as 027 or 077"
+    return RULES[field].describe()
+
+
+def settings_from_env(env: dict[str, str] | None = None) -> Settings:
+    """Settings from LOYALTY_* environment variables; an empty or missing one keeps its default."""
+    env = dict(os.environ if env is None else env)
+    values: dict[str, Any] = {}
+    for field in (f.name for f in fields(Settings)):
+        text = env.get(ENVIRONMENT.get(field, ""), "")
+        if field not in ENVIRONMENT or not text.strip():
+            continue
+        if field == "as_of":
+            values[field] = parse_as_of(text.strip(), ENVIRONMENT[field])
+            continue
+        try:
+            values[field] = PARSERS[field](text)
+        except ValueError:
+            raise LoyaltyError(
+                f"{setting_name(field)} must be {expected(field)}, got {text!r}"
+            ) from None
+    return Settings(**values)

@@ -15,6 +15,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.quoting import literal, plain_name
+
 END = datetime(2026, 7, 1)
 DAY = 86_400
 MONTH_DAYS = 30.4375
@@ -492,13 +494,19 @@ def write_exports(
         )
         for month in months:
             path = target / pattern.format(month=month)
-            where = "" if month is None else f"where strftime({month_column}, '%Y-%m') = '{month}'"
-            fmt = (
+            where_sql = (
+                ""
+                if month is None
+                else f"where strftime({plain_name(month_column)}, '%Y-%m') = {literal(month)}"
+            )
+            options_sql = (
                 "(format json)"
                 if path.suffix == ".ndjson"
                 else "(header, timestampformat '%Y-%m-%dT%H:%M:%SZ')"
             )
-            con.execute(f"copy (select * from frame {where}) to '{path}' {fmt}")
+            con.execute(
+                f"copy (select * from frame {where_sql}) to {literal(str(path))} {options_sql}"
+            )
             written.append(path)
             if progress:
                 progress(str(path))

@@ -23,6 +23,7 @@ from pipelines.incremental import (
     prepare_scope,
     record_state,
 )
+from pipelines.quoting import ident, literal, plain_name, qualified
 
 LAYERS = ("staging", "core", "marts")
 REFERENCE = re.compile(r"\b(staging|core|marts)\.([a-z_][a-z0-9_]*)\b")
@@ -41,6 +42,11 @@ class Model:
     depends_on: frozenset[str]
     text: str
     incremental: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def table_sql(self) -> str:
+        """The table the model builds, as a quoted schema.table."""
+        return qualified(*self.name.split("."))
 
 
 @dataclass
@@ -99,10 +105,6 @@ def build_order(models: dict[str, Model]) -> list[str]:
     return list(sorter.static_order())
 
 
-def sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def default_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """The latest timestamp seen in any loaded source."""
     row = con.execute((SQL_DIR / "setup" / "default_as_of.sql").read_text()).fetchone()
@@ -111,7 +113,7 @@ def default_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
 
 def set_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -> datetime | None:
     """Make the metric parameters visible to every model as DuckDB variables."""
-    con.execute(f"set TimeZone = {sql_string(settings.timezone)}")
+    con.execute("set TimeZone = ?", [settings.timezone])
     as_of = settings.as_of or default_as_of(con) or datetime(1970, 1, 1)
     con.execute("set variable as_of = ?::timestamptz", [as_of])
     con.execute("set variable inactivity_days = ?::integer", [settings.inactivity_days])
@@ -124,11 +126,11 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """Replace one table in one transaction, with its comments; on error the old table stays."""
     con.execute("begin transaction")
     try:
-        con.execute(f"create or replace table {model.name} as\n{model.sql}")
+        con.execute(f"create or replace table {model.table_sql} as\n{model.sql}")
         if model.description:
-            con.execute(f"comment on table {model.name} is {sql_string(model.description)}")
+            con.execute(f"comment on table {model.table_sql} is {literal(model.description)}")
         for column, text in model.columns.items():
-            con.execute(f"comment on column {model.name}.{column} is {sql_string(text)}")
+            con.execute(f"comment on column {model.table_sql}.{ident(column)} is {literal(text)}")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -137,13 +139,13 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
 
 def update_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """Replace only the rows in the build's scope, in one transaction."""
-    in_scope = " or ".join(
-        f"in_scope({sql_string(scope)}, {key})" for scope, key in model.incremental
+    in_scope_sql = " or ".join(
+        f"in_scope({literal(scope)}, {plain_name(key)})" for scope, key in model.incremental
     )
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from {model.name} where {in_scope}")
-        con.execute(f"insert into {model.name} by name\n{model.sql}")
+        con.execute(f"delete from {model.table_sql} where {in_scope_sql}")
+        con.execute(f"insert into {model.table_sql} by name\n{model.sql}")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -238,7 +240,7 @@ def run_models(
         seconds = time.perf_counter() - clock
         result.built.append(name)
         result.seconds[name] = seconds
-        rows = con.execute(f"select count(*) from {name}").fetchone()
+        rows = con.execute(f"select count(*) from {model.table_sql}").fetchone()
         record_step(con, run_id, f"model:{name}", started, seconds, "ok", rows[0] if rows else None)
         if on_model:
             on_model(name, seconds)

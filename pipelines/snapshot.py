@@ -17,7 +17,7 @@ import duckdb
 
 from pipelines.config import SQL_DIR
 from pipelines.errors import LoyaltyError
-from pipelines.ingest.readers import sql_literal
+from pipelines.quoting import ident, literal, qualified
 
 SNAPSHOT_SCHEMAS = ("marts", "audit")
 ALIAS = "snapshot_target"
@@ -33,14 +33,14 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: in
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     partial.unlink(missing_ok=True)
     home = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
-    con.execute(f"attach '{partial}' as {ALIAS}")
+    con.execute(f"attach {literal(str(partial))} as {ALIAS}")
     try:
         copy_tables(con, run_id)
         con.execute(f"use {ALIAS}")
         con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
         con.execute(f"checkpoint {ALIAS}")
     finally:
-        con.execute(f"use {quoted(home)}")
+        con.execute(f"use {ident(home)}")
         con.execute(f"detach {ALIAS}")
     if Path(str(partial) + ".wal").exists():
         raise LoyaltyError(f"the snapshot {partial} kept a write-ahead log; it was not published")
@@ -55,11 +55,6 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: in
     return target
 
 
-def quoted(name: str) -> str:
-    """A database name as an identifier: a warehouse file may be called full.duckdb or order.duckdb."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def copy_tables(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """Every table of the snapshot schemas with its comments, and snapshot_info's row counts."""
     tables = con.execute(
@@ -68,17 +63,18 @@ def copy_tables(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
         [list(SNAPSHOT_SCHEMAS)],
     ).fetchall()
     for schema in SNAPSHOT_SCHEMAS:
-        con.execute(f"create schema {ALIAS}.{schema}")
+        con.execute(f"create schema {qualified(ALIAS, schema)}")
     published_at = datetime.now().astimezone()
     counts = []
     for schema, table, comment in tables:
+        target_sql = qualified(ALIAS, schema, table)
         counts.append(
             con.execute(
-                f"create table {ALIAS}.{schema}.{table} as select * from {schema}.{table}"
+                f"create table {target_sql} as select * from {qualified(schema, table)}"
             ).fetchone()[0]  # type: ignore[index]
         )
         if comment:
-            con.execute(f"comment on table {ALIAS}.{schema}.{table} is {sql_literal(comment)}")
+            con.execute(f"comment on table {target_sql} is {literal(comment)}")
         copy_column_comments(con, schema, table)
     con.execute(
         f"create table {ALIAS}.main.snapshot_info (run_id bigint, published_at timestamptz, "
@@ -104,5 +100,5 @@ def copy_column_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str
         [schema, table],
     ).fetchall():
         con.execute(
-            f'comment on column {ALIAS}.{schema}.{table}."{column}" is {sql_literal(comment)}'
+            f"comment on column {qualified(ALIAS, schema, table, column)} is {literal(comment)}"
         )

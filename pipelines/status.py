@@ -10,7 +10,7 @@ from pipelines.config import SQL_DIR
 from pipelines.errors import LoyaltyError
 from pipelines.warehouse import table_exists
 
-STATUS_TABLES = ("entities", "quarantined", "failures", "runs")
+STATUS_TABLES = ("entities", "quarantined", "failures", "runs", "awaiting_reload")
 QUARANTINED_SHOWN = ("file_name", "entity", "state", "reason", "loaded_at")
 QUARANTINED_ROWS = 20
 

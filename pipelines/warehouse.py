@@ -1,9 +1,16 @@
-"""The one door to the DuckDB warehouse: connections, the writer lock, schema setup."""
+"""The one door to the DuckDB warehouse: connections, the writer lock, schema setup.
+
+Two kinds of connection: the pipeline's writer (read-write, under the writer lock), and
+the one handed to people (`loyalty sql`, `status`, the report, notebooks via
+open_snapshot/open_reader): read-only, without access to any file but its database, no
+ATTACH, no COPY, no extension installed or loaded, and its configuration locked.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -15,13 +22,28 @@ import duckdb
 from pipelines.config import SQL_DIR
 from pipelines.errors import LoyaltyError, WarehouseBusyError
 from pipelines.ingest.entities import ENTITIES, EXTRA_COLUMN, raw_table_ddl
+from pipelines.quoting import plain_name
 from pipelines.snapshot import snapshot_path
 
 SCHEMAS = ("raw", "staging", "core", "marts", "audit")
 # DuckDB takes 80 % of RAM by default; a bound keeps a pipeline run a good neighbour and
 # makes large builds spill to disk instead of growing. LOYALTY_DUCKDB_MEMORY_LIMIT overrides.
 DEFAULT_MEMORY_LIMIT = "3.5GB"
+MEMORY_LIMIT = re.compile(r"(?i)\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)")
 LOCK_POLL_SECONDS = 0.5
+# The settings of every connection handed to people, given when it opens (DuckDB's
+# "Securing DuckDB" page): no file but the database itself (no ATTACH, COPY, read_csv,
+# read_text, glob ...), no extension installed or loaded on demand, and then no setting
+# changed at all. access_mode makes the database itself read-only.
+ANALYST_CONFIG = {
+    "access_mode": "READ_ONLY",
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "lock_configuration": True,
+}
 
 
 def lock_path(warehouse: Path) -> Path:
@@ -70,38 +92,55 @@ def holder(path: Path) -> str:
     return f"another loyalty process ({text})" if text else "another loyalty process"
 
 
+def memory_limit(env: dict[str, str] | None = None) -> str:
+    """LOYALTY_DUCKDB_MEMORY_LIMIT, checked: DuckDB gets it as configuration, never as SQL."""
+    value = (os.environ if env is None else env).get("LOYALTY_DUCKDB_MEMORY_LIMIT", "").strip()
+    if not value:
+        return DEFAULT_MEMORY_LIMIT
+    if not MEMORY_LIMIT.fullmatch(value):
+        raise LoyaltyError(
+            f"LOYALTY_DUCKDB_MEMORY_LIMIT must be a size like 3.5GB or 512MB, got {value!r}"
+        )
+    return value
+
+
 @contextmanager
 def open_writer(
     warehouse: Path, lock_timeout: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection, holding the writer lock, with every schema in place."""
+    limit = memory_limit()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock(warehouse, lock_timeout):
-        con = duckdb.connect(str(warehouse))
+        con = duckdb.connect(str(warehouse), config={"memory_limit": limit})
         try:
-            con.execute(
-                f"set memory_limit = '{os.environ.get('LOYALTY_DUCKDB_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT)}'"
-            )
             ensure_schema(con)
             yield con
         finally:
             con.close()
 
 
+def connect_for_people(database: Path) -> duckdb.DuckDBPyConnection:
+    """The locked-down read-only connection of ANALYST_CONFIG (see the module docstring)."""
+    try:
+        return duckdb.connect(
+            str(database), config={**ANALYST_CONFIG, "memory_limit": memory_limit()}
+        )
+    except duckdb.IOException as exc:
+        raise WarehouseBusyError(
+            f"{database} is being written by another process; try again when it has finished"
+        ) from exc
+
+
 @contextmanager
 def open_reader(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection for queries and reports."""
+    """A read-only, locked-down connection to the warehouse itself, for queries and reports."""
     if not warehouse.exists():
         raise LoyaltyError(
             f"no warehouse at {warehouse}: run `loyalty run` (or `make demo`) first, "
             "or point --warehouse at an existing file"
         )
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.IOException as exc:
-        raise WarehouseBusyError(
-            f"{warehouse} is being written by another process; try again when it has finished"
-        ) from exc
+    con = connect_for_people(warehouse)
     try:
         yield con
     finally:
@@ -110,16 +149,17 @@ def open_reader(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextmanager
 def open_snapshot(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the published snapshot (marts and audit), readable at any time.
+    """A read-only, locked-down connection to the published snapshot (marts and audit).
 
-    Before the first build has published one, this falls back to the warehouse itself.
+    The snapshot is readable at any time; before the first build has published one, this
+    falls back to the warehouse itself.
     """
     snapshot = snapshot_path(warehouse)
     if not snapshot.exists():
         with open_reader(warehouse) as con:
             yield con
         return
-    con = duckdb.connect(str(snapshot), read_only=True)
+    con = connect_for_people(snapshot)
     try:
         yield con
     finally:
@@ -129,10 +169,12 @@ def open_snapshot(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schemas, the raw tables and the audit tables if they are missing."""
     for schema in SCHEMAS:
-        con.execute(f"create schema if not exists {schema}")
+        con.execute(f"create schema if not exists {plain_name(schema)}")
     for entity in ENTITIES.values():
         con.execute(raw_table_ddl(entity))
-        con.execute(f"alter table raw.{entity.name} add column if not exists {EXTRA_COLUMN}")
+        con.execute(
+            f"alter table raw.{plain_name(entity.name)} add column if not exists {EXTRA_COLUMN}"
+        )
     con.execute((SQL_DIR / "setup" / "audit.sql").read_text())
     con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
 

@@ -26,7 +26,8 @@ def loyalty(
 
 
 @pytest.mark.parametrize(
-    "command", ["generate", "ingest", "validate", "build", "report", "run", "status", "sql", "docs"]
+    "command",
+    ["generate", "ingest", "validate", "build", "report", "run", "status", "sql", "docs", "reload"],
 )
 def test_every_command_has_help(tmp_path: Path, command: str) -> None:
     result = loyalty(command, "--help", cwd=tmp_path)
@@ -100,3 +101,18 @@ def test_sql_is_read_only(tmp_path: Path) -> None:
     result = loyalty("sql", "drop table marts.kpi_monthly", cwd=tmp_path)
     assert result.returncode == 1
     assert "read-only" in result.stderr
+
+
+def test_sql_json_and_reload_as_a_newcomer_uses_them(tmp_path: Path) -> None:
+    loyalty("generate", "--customers", "100", "--months", "3", cwd=tmp_path)
+    loyalty("run", cwd=tmp_path)
+    as_json = loyalty(
+        "sql", "select month, retention_rate from marts.kpi_monthly", "--json", cwd=tmp_path
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    assert as_json.stdout.startswith("[") and '"retention_rate": ' in as_json.stdout
+    waiting = loyalty("reload", cwd=tmp_path)
+    assert waiting.returncode == 0, waiting.stderr
+    assert "no file waits to be read again" in waiting.stdout
+    changed = loyalty("reload", cwd=tmp_path, env={"LOYALTY_CURRENCY": "USD"})
+    assert "LOYALTY_CURRENCY changed" in changed.stdout and "orders_" in changed.stdout

@@ -1,12 +1,17 @@
-"""The row contract as SQL: `_batch` (text) -> `_typed` (typed values, or a reject reason)."""
+"""The row contract as SQL: the file's records (text) -> `_typed` (typed values, or a reject reason).
+
+Column names here are the contract's own (checked by plain_name); every text that comes
+from a mapping or a setting (value maps, defaults, formats, the currency) is a literal.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.ingest.entities import Entity, Field
+from pipelines.ingest.entities import SQL_TYPES, Entity, Field
 from pipelines.ingest.mappings import Mapping
-from pipelines.ingest.readers import Batch, sql_literal
+from pipelines.ingest.readers import Batch
+from pipelines.quoting import literal, plain_name
 
 SEPARATOR = "\x1f"
 
@@ -18,110 +23,132 @@ class RowRules:
     mapping: Mapping
     positions: dict[str, int]
     currency: str
-    extra: str = "null::json"
+    extra_sql: str = "null::json"
 
 
-def text_expr(field: Field, rules: RowRules) -> str:
+def text_sql(field: Field, rules: RowRules) -> str:
     """The trimmed text of a field after the mapping's value map and the default."""
     index = rules.positions.get(field.name)
     if index is None:
-        return sql_literal(field.default) if field.default else "null::varchar"
-    value = f"nullif(trim(c{index}, ' \t\r\n'), '')"
+        return literal(field.default) if field.default else "null::varchar"
+    value_sql = f"nullif(trim(c{index:d}, ' \t\r\n'), '')"
     value_map = rules.mapping.values.get(field.name)
     if value_map:
-        cases = " ".join(
-            f"when {sql_literal(k)} then {sql_literal(v)}" for k, v in sorted(value_map.items())
+        cases_sql = " ".join(
+            f"when {literal(k)} then {literal(v)}" for k, v in sorted(value_map.items())
         )
-        value = f"coalesce(case lower({value}) {cases} end, {value})"
+        value_sql = f"coalesce(case lower({value_sql}) {cases_sql} end, {value_sql})"
     if field.default:
-        value = f"coalesce({value}, {sql_literal(field.default)})"
-    return value
+        value_sql = f"coalesce({value_sql}, {literal(field.default)})"
+    return value_sql
 
 
-def parsed_expr(field: Field, v: str, rules: RowRules) -> str:
-    """The typed value of text `v`, NULL where it cannot be read."""
+def parsed_sql(field: Field, value_sql: str, rules: RowRules) -> str:
+    """The typed value of a text, NULL where it cannot be read."""
     mapping = rules.mapping
     if field.kind == "timestamp":
         if mapping.timestamp_format:
-            return f"try_strptime({v}, {sql_literal(mapping.timestamp_format)})::timestamptz"
-        return f"try_cast({v} as timestamptz)"
+            return f"try_strptime({value_sql}, {literal(mapping.timestamp_format)})::timestamptz"
+        return f"try_cast({value_sql} as timestamptz)"
     if field.kind == "amount":
         if mapping.decimal_comma:
-            v = f"replace(replace({v}, '.', ''), ',', '.')"
-        return f"try_cast({v} as decimal(18, 2))"
+            value_sql = f"replace(replace({value_sql}, '.', ''), ',', '.')"
+        return f"try_cast({value_sql} as decimal(18, 2))"
     if field.kind == "int":
-        return f"case when regexp_full_match({v}, '[+-]?[0-9]+') then try_cast({v} as integer) end"
+        return f"case when regexp_full_match({value_sql}, '[+-]?[0-9]+') then try_cast({value_sql} as integer) end"
     if field.kind == "enum":
-        return f"lower({v})"
+        return f"lower({value_sql})"
     if field.kind == "code":
-        return f"upper({v})"
-    return v
+        return f"upper({value_sql})"
+    return value_sql
 
 
-def quoted(v: str) -> str:
-    return f"'''' || left({v}, 60) || ''''"
+def quoted_value_sql(value_sql: str) -> str:
+    """The value as it reads in a reason: in quotes, cut at 60 characters."""
+    return f"'''' || left({value_sql}, 60) || ''''"
 
 
-def failure_expr(field: Field, v: str, parsed: str, rules: RowRules) -> str:
-    """SQL yielding 'column<SEP>reason' for the first rule the value breaks, else NULL."""
-    checks: list[tuple[str, str]] = []
-    if field.required:
-        checks.append((f"{v} is null", "'missing required value'"))
-    unreadable = {
-        "timestamp": "as a timestamp ("
-        + (
+def unreadable_text(field: Field, rules: RowRules) -> str | None:
+    """How a reason ends when the field's text cannot be read as its kind."""
+    if field.kind == "timestamp":
+        expected = (
             f"expected the format {rules.mapping.timestamp_format} that the mapping names"
             if rules.mapping.timestamp_format
             else "expected ISO 8601, e.g. 2025-06-30T14:05:00+02:00"
         )
-        + ")",
-        "amount": "as an amount"
-        + (" (decimal comma expected)" if rules.mapping.decimal_comma else " (e.g. 19.99)"),
-        "int": "as a whole number",
-    }.get(field.kind)
+        return f" as a timestamp ({expected})"
+    if field.kind == "amount":
+        return " as an amount" + (
+            " (decimal comma expected)" if rules.mapping.decimal_comma else " (e.g. 19.99)"
+        )
+    if field.kind == "int":
+        return " as a whole number"
+    return None
+
+
+def failure_sql(field: Field, value_sql: str, parsed_value_sql: str, rules: RowRules) -> str:
+    """SQL yielding 'column<SEP>reason' for the first rule the value breaks, else NULL."""
+    checks_sql: list[tuple[str, str]] = []
+    shown_sql = quoted_value_sql(value_sql)
+    if field.required:
+        checks_sql.append((f"{value_sql} is null", "'missing required value'"))
+    unreadable = unreadable_text(field, rules)
     if unreadable:
-        checks.append((f"{parsed} is null", f"'cannot read ' || {quoted(v)} || ' {unreadable}'"))
+        checks_sql.append(
+            (
+                f"{parsed_value_sql} is null",
+                f"'cannot read ' || {shown_sql} || {literal(unreadable)}",
+            )
+        )
     if field.low is not None or field.high is not None:
+        bounds_sql = []
+        if field.low is not None:
+            bounds_sql.append(f"{parsed_value_sql} < {field.low:d}")
+        if field.high is not None:
+            bounds_sql.append(f"{parsed_value_sql} > {field.high:d}")
         low = field.low if field.low is not None else "-inf"
         high = field.high if field.high is not None else "inf"
-        bounds = []
-        if field.low is not None:
-            bounds.append(f"{parsed} < {field.low}")
-        if field.high is not None:
-            bounds.append(f"{parsed} > {field.high}")
-        checks.append(
-            (" or ".join(bounds), f"{quoted(v)} || ' is outside the allowed range {low} to {high}'")
+        checks_sql.append(
+            (
+                " or ".join(bounds_sql),
+                f"{shown_sql} || {literal(f' is outside the allowed range {low} to {high}')}",
+            )
         )
     if field.choices:
-        allowed = ", ".join(sql_literal(c) for c in field.choices)
-        checks.append(
+        allowed_sql = ", ".join(literal(c) for c in field.choices)
+        checks_sql.append(
             (
-                f"{parsed} not in ({allowed})",
-                f"'unknown value ' || {quoted(v)} || '; expected one of {', '.join(field.choices)}'",
+                f"{parsed_value_sql} not in ({allowed_sql})",
+                f"'unknown value ' || {shown_sql} || "
+                f"{literal('; expected one of ' + ', '.join(field.choices))}",
             )
         )
     if field.kind == "code" and field.code_length:
-        checks.append(
+        checks_sql.append(
             (
-                f"not regexp_full_match({parsed}, '[A-Z]{{{field.code_length}}}')",
-                f"{quoted(v)} || ' is not a {field.code_length}-letter code'",
+                f"not regexp_full_match({parsed_value_sql}, {literal(f'[A-Z]{{{field.code_length}}}')})",
+                f"{shown_sql} || {literal(f' is not a {field.code_length}-letter code')}",
             )
         )
     if field.name == "currency":
-        checks.append(
+        checks_sql.append(
             (
-                f"{parsed} <> {sql_literal(rules.currency)}",
-                f"'amount is in ' || {quoted(v)} || ' but the reporting currency is "
-                f"{rules.currency}; convert it in the export or configure an exchange-rate table'",
+                f"{parsed_value_sql} <> {literal(rules.currency)}",
+                f"'amount is in ' || {shown_sql} || "
+                + literal(
+                    f" but the reporting currency is {rules.currency}; convert it in the export "
+                    "or configure an exchange-rate table"
+                ),
             )
         )
-    if not checks:
+    if not checks_sql:
         return "null"
-    optional_guard = "" if field.required else f"when {v} is null then null "
-    whens = " ".join(
-        f"when {cond} then '{field.name}{SEPARATOR}' || {reason}" for cond, reason in checks
+    guard_sql = "" if field.required else f"when {value_sql} is null then null "
+    whens_sql = " ".join(
+        f"when {condition_sql} then {literal(field.name + SEPARATOR)} || {reason_sql}"
+        for condition_sql, reason_sql in checks_sql
     )
-    return f"case {optional_guard}{whens} end"
+    return f"case {guard_sql}{whens_sql} end"
 
 
 def typed_batch_sql(entity: Entity, rules: RowRules, batch: Batch) -> str:
@@ -130,46 +157,55 @@ def typed_batch_sql(entity: Entity, rules: RowRules, batch: Batch) -> str:
     The raw line is kept for rejected records only, and duplicate keys are found with one
     aggregate over the file (no window over every row), which keeps large files fast.
     """
-    texts = {f.name: text_expr(f, rules) for f in entity.fields}
-    mapped = ", ".join(f"{texts[f.name]} as t_{f.name}" for f in entity.fields)
-    parsed = ", ".join(
-        f"{parsed_expr(f, 't_' + f.name, rules)}::{f.sql_type} as p_{f.name}" for f in entity.fields
+    mapped_sql = ", ".join(f"{text_sql(f, rules)} as t_{plain_name(f.name)}" for f in entity.fields)
+    typed_sql = ", ".join(
+        f"{parsed_sql(f, 't_' + plain_name(f.name), rules)}::{SQL_TYPES[f.kind]} as p_{plain_name(f.name)}"
+        for f in entity.fields
     )
-    failures = ", ".join(
-        failure_expr(f, "t_" + f.name, "p_" + f.name, rules) for f in entity.fields
+    failures_sql = ", ".join(
+        failure_sql(f, "t_" + plain_name(f.name), "p_" + plain_name(f.name), rules)
+        for f in entity.fields
     )
-    key = entity.key
-    columns = ", ".join(f"checked.p_{c} as {c}" for c in entity.columns)
+    key = plain_name(entity.key)
+    columns_sql = ", ".join(f"checked.p_{plain_name(c)} as {plain_name(c)}" for c in entity.columns)
+    first_sql = ", ".join(f"p_{plain_name(c)} as {plain_name(c)}" for c in entity.duplicate_key)
+    join_sql = " and ".join(
+        f"duplicates.{plain_name(c)} = checked.p_{plain_name(c)}" for c in entity.duplicate_key
+    )
+    duplicate_sql = (
+        f"{literal(key + SEPARATOR + 'duplicate ' + key + ' ')} || "
+        f"{quoted_value_sql('checked.p_' + key)} || ' in this file (first at record ' "
+        "|| duplicates._first || ')'"
+    )
     return f"""
         create or replace temp table _typed as
         with batch as (
             {batch.source_sql}
         ),
         mapped as (
-            select *, {mapped} from batch
+            select *, {mapped_sql} from batch
         ),
         parsed as (
-            select *, {parsed} from mapped
+            select *, {typed_sql} from mapped
         ),
         checked as (
-            select *, coalesce({sql_literal(SEPARATOR)} || _format_error, {failures}) as _reject
+            select *, coalesce({literal(SEPARATOR)} || _format_error, {failures_sql}) as _reject
             from parsed
         ),
         duplicates as (
-            select {", ".join(f"p_{c} as {c}" for c in entity.duplicate_key)}, min(_record) as _first
+            select {first_sql}, min(_record) as _first
             from checked
             where _reject is null
             group by all
             having count(*) > 1
         )
-        select checked._record, {columns}, {rules.extra} as _extra,
+        select checked._record, checked._line, {columns_sql}, {rules.extra_sql} as _extra,
                coalesce(
                    checked._reject,
-                   case when checked._record > duplicates._first then '{key}{SEPARATOR}duplicate {key} '
-                       || {quoted("checked.p_" + key)} || ' in this file (first at record ' || duplicates._first || ')' end
+                   case when checked._record > duplicates._first then {duplicate_sql} end
                ) as _reject,
                case when checked._reject is not null or checked._record > duplicates._first
-                   then {batch.raw_line} end as _raw_line
+                   then {batch.raw_line_sql} end as _raw_line
         from checked
-        left join duplicates on {" and ".join(f"duplicates.{c} = checked.p_{c}" for c in entity.duplicate_key)}
+        left join duplicates on {join_sql}
     """

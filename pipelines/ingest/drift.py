@@ -16,7 +16,8 @@ from pipelines.errors import LoyaltyError
 from pipelines.ingest.checks import SEPARATOR
 from pipelines.ingest.entities import ENTITIES, Entity
 from pipelines.ingest.mappings import normalize
-from pipelines.ingest.readers import sql_literal
+from pipelines.ingest.yaml_files import known_options, section, share, whole_number
+from pipelines.quoting import ident, literal
 
 EMAIL_NAMES = ("email", "e_mail", "mail", "email_address")
 
@@ -55,39 +56,43 @@ CHOICES = {
 }
 
 
-def checked_options(where: str, options: dict[str, object], allowed: set[str]) -> dict[str, object]:
-    unknown = set(options) - allowed
-    if unknown:
-        raise LoyaltyError(
-            f"{where}: unknown option(s) {', '.join(sorted(unknown))}; "
-            f"allowed: {', '.join(sorted(allowed))}"
-        )
-    for key, value in options.items():
+def checked_options(where: str, options: object, allowed: set[str]) -> dict[str, object]:
+    """Options of one policy, each checked for its type and allowed values."""
+    checked = dict(known_options(where, section(where, options), allowed))
+    for key, value in checked.items():
         if key in CHOICES and value not in CHOICES[key]:
             raise LoyaltyError(f"{where}: {key} must be one of {', '.join(CHOICES[key])}")
-    return options
+    if "type_change_share" in checked:
+        checked["type_change_share"] = share(
+            f"{where}: type_change_share", checked["type_change_share"]
+        )
+    if "type_change_min_values" in checked:
+        checked["type_change_min_values"] = whole_number(
+            f"{where}: type_change_min_values", checked["type_change_min_values"], 1
+        )
+    return checked
 
 
 def load_policies(config: dict, sources_file: Path) -> dict[str, DriftPolicy]:
     """Entity -> drift policy: the `schema_drift.default`, overridden per entity."""
-    section = config.get("schema_drift") or {}
+    where = f"{sources_file} schema_drift"
+    policies = section(where, config.get("schema_drift"))
     allowed = {f.name for f in fields(DriftPolicy)}
-    unknown_entities = set(section) - {"default", *ENTITIES}
+    unknown_entities = set(policies) - {"default", *ENTITIES}
     if unknown_entities:
         raise LoyaltyError(
-            f"{sources_file}: schema_drift names unknown entities {', '.join(sorted(unknown_entities))}"
+            f"{sources_file}: schema_drift names unknown entities {', '.join(sorted(map(str, unknown_entities)))}"
         )
-    where = f"{sources_file} schema_drift"
-    default = DriftPolicy(**checked_options(where, section.get("default") or {}, allowed))  # type: ignore[arg-type]
+    default = DriftPolicy(**checked_options(where, policies.get("default"), allowed))  # type: ignore[arg-type]
     return {
-        name: replace(default, **checked_options(where, section.get(name) or {}, allowed))  # type: ignore[arg-type]
+        name: replace(default, **checked_options(where, policies.get(name), allowed))  # type: ignore[arg-type]
         for name in ENTITIES
     }
 
 
 def load_privacy(config: dict, sources_file: Path) -> Privacy:
     options = checked_options(
-        f"{sources_file} privacy", config.get("privacy") or {}, {f.name for f in fields(Privacy)}
+        f"{sources_file} privacy", config.get("privacy"), {f.name for f in fields(Privacy)}
     )
     return Privacy(**options)  # type: ignore[arg-type]
 
@@ -104,16 +109,16 @@ def is_email_column(name: str) -> bool:
 
 def extra_sql(unknown: list[tuple[int, str]], privacy: Privacy, salt: str) -> str:
     """SQL for raw's `_extra`: the unknown columns as one JSON object, e-mails per the privacy policy."""
-    pairs = []
+    pairs_sql = []
     for index, name in unknown:
-        value = f"c{index}"
+        value_sql = f"c{index:d}"
         if is_email_column(name):
             if privacy.email_columns == "drop":
                 continue
             if privacy.email_columns == "hash":
-                value = f"sha256({sql_literal(salt)} || lower(trim({value})))"
-        pairs.append(f"{sql_literal(name)}, {value}")
-    return f"json_object({', '.join(pairs)})" if pairs else "null::json"
+                value_sql = f"sha256({literal(salt)} || lower(trim({value_sql})))"
+        pairs_sql.append(f"{literal(name)}, {value_sql}")
+    return f"json_object({', '.join(pairs_sql)})" if pairs_sql else "null::json"
 
 
 def added_columns(unknown: list[tuple[int, str]], policy: DriftPolicy) -> list[Drift]:
@@ -137,15 +142,15 @@ def type_changes(
 ) -> list[Drift]:
     """Columns of `_typed` whose values mostly cannot be read as the contract's type."""
     unreadable = con.execute(
-        f"""
-        select split_part(_reject, '{SEPARATOR}', 1) as col, count(*) as n,
-               min(split_part(_reject, '{SEPARATOR}', 2)) as example
+        """
+        select split_part(_reject, $separator, 1) as col, count(*) as n,
+               min(split_part(_reject, $separator, 2)) as example
         from _typed
-        where _reject is not null and split_part(_reject, '{SEPARATOR}', 2) like 'cannot read %'
+        where _reject is not null and split_part(_reject, $separator, 2) like 'cannot read %'
         group by col
-        having count(*) >= ?
+        having count(*) >= $min_values
         """,
-        [policy.type_change_min_values],
+        {"separator": SEPARATOR, "min_values": policy.type_change_min_values},
     ).fetchall()
     action = "quarantined" if policy.type_change == "quarantine" else "rows_rejected"
     drifts = []
@@ -153,7 +158,7 @@ def type_changes(
         if column not in entity.columns:
             continue
         readable = con.execute(
-            f'select count("{column}") from _typed where _reject is null'
+            f"select count({ident(column)}) from _typed where _reject is null"
         ).fetchone()[0]  # type: ignore[index]
         share = count / (count + readable)
         if share >= policy.type_change_share:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pipelines.quoting import plain_name
+
 Kind = Literal["text", "timestamp", "amount", "int", "enum", "code"]
 
 SQL_TYPES: dict[Kind, str] = {
@@ -31,10 +33,6 @@ class Field:
     high: int | None = None
     code_length: int | None = None
     default: str | None = None
-
-    @property
-    def sql_type(self) -> str:
-        return SQL_TYPES[self.kind]
 
 
 @dataclass(frozen=True)
@@ -185,5 +183,9 @@ EXTRA_COLUMN = "_extra json"
 
 def raw_table_ddl(entity: Entity) -> str:
     """DDL of raw.<entity>: every loaded row of every file, canonical and typed."""
-    columns = [*LOAD_COLUMNS, *(f"{f.name} {f.sql_type}" for f in entity.fields), EXTRA_COLUMN]
-    return f"create table if not exists raw.{entity.name} ({', '.join(columns)})"
+    columns_sql = [
+        *LOAD_COLUMNS,
+        *(f"{plain_name(f.name)} {SQL_TYPES[f.kind]}" for f in entity.fields),
+        EXTRA_COLUMN,
+    ]
+    return f"create table if not exists raw.{plain_name(entity.name)} ({', '.join(columns_sql)})"

@@ -1,45 +1,71 @@
-"""Readers: one export file -> a SELECT of its records as text fields, one row per record."""
+"""Readers: one export file -> a SELECT of its records as text fields, one row per record.
+
+DuckDB never reads a landing path itself: every file is handed to it through a link with a
+plain name in a folder of our own (`FileAccess.link`). A file name with quotes, with glob
+characters (orders_*.csv would read every orders file) or with bytes that are not UTF-8
+therefore reads exactly that file.
+"""
 
 from __future__ import annotations
 
 import csv
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.mappings import Mapping
+from pipelines.ingest.mappings import LINE_DELIMITER, Mapping
 from pipelines.ingest.text import (
     NATIVE_ENCODINGS,
     UnreadableFile,
     canonical_encoding,
     decode_start,
     detect_encoding,
+    first_line_longer_than,
+    line_count,
     probe,
     utf8_copy,
 )
+from pipelines.quoting import ident, json_pointer, literal, path_literal, plain_name
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
 DELIMITER_CANDIDATES = (",", ";", "\t", "|")
 ENCODING_LABELS = {"cp1252": "Windows-1252", "utf-16": "UTF-16", "iso8859-1": "Latin-1"}
-# A control character no export uses: read_csv splits on it, so each line stays whole.
-LINE_DELIMITER = "\x1f"
+# A record longer than this is rejected with its line (DuckDB's own default maximum).
+MAX_LINE_BYTES = 2_097_152
+TOO_LONG = f"the line is longer than the maximum line size ({MAX_LINE_BYTES:,} bytes)"
+NOT_JSON = "the line is not a complete JSON object (truncated or garbage)"
+# DuckDB is told lines may be this long, so that it never drops one on its own: its
+# rejects of overlong lines are unreliable (a line over its 32 MB buffer can vanish).
+# Files larger than this are checked for longer lines before DuckDB reads them.
+READER_LINE_CAP = 1 << 30
+# A text copied into UTF-8 (from Windows-1252, say) grows at most this many times.
+UTF8_GROWTH = 4
 
 
-@dataclass(frozen=True)
-class Batch:
-    """A file's records as SQL: text fields c0..cn, `_record`, `_format_error`, and its raw line."""
+@dataclass
+class FileAccess:
+    """One file as the readers reach it: its path, DuckDB's links to it, a folder for copies."""
 
-    file_format: str
-    header: list[str]
-    source_sql: str
-    raw_line: str
-    csv_rejects: str | None = None
-    notes: tuple[str, ...] = ()
-    repairable: bool = False
+    path: Path
+    links: Path
+    workdir: Path
+    size: int
+    lines: dict[str, NdjsonLines] = field(default_factory=dict)
+
+    def link(self, target: Path) -> Path:
+        """A link with a plain name to `target`, keeping a .gz suffix for DuckDB's decompression."""
+        suffix = ".gz" if target.name.lower().endswith(".gz") else ".txt"
+        link = self.links / f"input{len(list(self.links.iterdir())) + 1}{suffix}"
+        link.symlink_to(target.absolute())
+        return link
+
+    @property
+    def line_limit(self) -> int:
+        """The max_line_size DuckDB is given: as long as the whole file can be, within the cap."""
+        return min(max(UTF8_GROWTH * self.size + 1, MAX_LINE_BYTES + 1), READER_LINE_CAP)
 
 
 @dataclass(frozen=True)
@@ -47,8 +73,33 @@ class TextSource:
     """What DuckDB reads for a text file: the file itself, or a repaired UTF-8 copy."""
 
     path: Path
+    link: Path
     encoding: str
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NdjsonLines:
+    """An NDJSON file read line by line into a temp table, with the keys of all its objects."""
+
+    text: TextSource
+    table: str
+    keys: list[str]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A file's records as SQL: `_record`, `_line`, `_format_error`, text fields c0..cn."""
+
+    file_format: str
+    header: list[str]
+    source_sql: str
+    raw_line_sql: str
+    reader_rejects: str | None = None
+    notes: tuple[str, ...] = ()
+    repairable: bool = False
+    text: TextSource | None = None
+    delimiter: str = ","
 
 
 def file_format(path: Path) -> str | None:
@@ -71,12 +122,17 @@ def head_lines(path: Path, encoding: str, count: int) -> list[str]:
     return decode_start(start, detect_encoding(encoding, start)).splitlines()[:count]
 
 
-def text_source(path: Path, mapping: Mapping, workdir: Path, repair: bool) -> TextSource:
+def text_source(access: FileAccess, mapping: Mapping, repair: bool) -> TextSource:
     """The file as DuckDB can read it; `repair` forces a UTF-8 copy with LF line endings."""
+    path = access.path
     encoding = detect_encoding(mapping.encoding, probe(path))
+    if access.size > READER_LINE_CAP:
+        too_long = first_line_longer_than(path, READER_LINE_CAP)
+        if too_long is not None:
+            raise UnreadableFile(f"line {too_long} is longer than {READER_LINE_CAP:,} bytes")
     if encoding in NATIVE_ENCODINGS and not repair:
-        return TextSource(path, NATIVE_ENCODINGS[encoding])
-    copy = workdir / (path.name + ".utf8")
+        return TextSource(path, access.link(path), NATIVE_ENCODINGS[encoding])
+    copy = access.workdir / f"copy{len(list(access.workdir.iterdir())) + 1}.utf8"
     used = utf8_copy(path, None if repair and encoding == "utf-8" else encoding, copy)
     notes = []
     if used != "utf-8":
@@ -91,7 +147,7 @@ def text_source(path: Path, mapping: Mapping, workdir: Path, repair: bool) -> Te
         notes.append(
             "read from a repaired copy: the first read met bytes or line endings it could not parse"
         )
-    return TextSource(copy, "utf-8", tuple(notes))
+    return TextSource(copy, access.link(copy), "utf-8", tuple(notes))
 
 
 def sniff_delimiter(line: str, suffix_hint: str) -> str:
@@ -112,121 +168,214 @@ def csv_header(path: Path, mapping: Mapping) -> tuple[list[str], str]:
     return [h.strip() for h in header], delimiter
 
 
-def json_header(path: Path, mapping: Mapping) -> list[str]:
-    """Keys of the first JSON object in an NDJSON file."""
-    for line in head_lines(path, mapping.encoding, 100):
+def reader_options_sql(text: TextSource, access: FileAccess, rejects: str) -> str:
+    """The options every text read shares: encoding, line size, and where rejected lines go."""
+    return (
+        f"encoding = {literal(text.encoding)}, compression = 'auto', auto_detect = false, "
+        f"max_line_size = {access.line_limit:d}, store_rejects = true, "
+        f"rejects_table = {literal(rejects)}, rejects_scan = {literal(rejects + '_scan')}"
+    )
+
+
+def ndjson_lines(
+    con: duckdb.DuckDBPyConnection, access: FileAccess, mapping: Mapping, tag: str
+) -> NdjsonLines:
+    """Read an NDJSON file's lines once into a temp table, with the keys of all its objects.
+
+    Every physical line must arrive (a blank one as NULL) or be a reject of the reader. A
+    file whose line count DuckDB does not match, or that has bytes which are not valid in
+    its encoding, is read once more from a repaired copy, and quarantined if that does not
+    match either.
+    """
+    if mapping.encoding in access.lines:
+        return access.lines[mapping.encoding]
+    problem = ""
+    for repair in (False, True):
+        text = text_source(access, mapping, repair)
+        table = plain_name(f"_ndjson_lines_{tag}{'_repaired' if repair else ''}")
+        rejects = f"{table}_rejects"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
+            con.execute(
+                f"""
+                create or replace temp table {ident(table)} as
+                select row_number() over () as _line, line
+                from read_csv({path_literal(text.link)}, header = false,
+                    columns = {{'line': 'VARCHAR'}}, delim = {literal(LINE_DELIMITER)},
+                    quote = '', escape = '', {reader_options_sql(text, access, rejects)})
+                """
+            )
+            read, undecodable = con.execute(
+                f"""
+                select (select count(*) from {ident(table)})
+                       + (select count(distinct line) from {ident(rejects)}),
+                       (select count(*) from {ident(rejects)} where error_type = 'INVALID ENCODING')
+                """
+            ).fetchone()  # type: ignore[misc]
+        except duckdb.Error as exc:
+            problem = f"cannot read the file as ndjson: {first_line(exc)}"
             continue
-        if isinstance(record, dict):
-            return list(record)
-    raise UnreadableFile("no line of the file's start is a JSON object")
+        expected = line_count(text.path)
+        if read == expected and not undecodable:
+            access.lines[mapping.encoding] = NdjsonLines(text, table, json_keys(con, table))
+            return access.lines[mapping.encoding]
+        problem = (
+            f"the reader saw {read:,} of the file's {expected:,} lines; deliver the file again"
+        )
+    raise UnreadableFile(problem)
 
 
-def parquet_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+def json_keys(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Keys of every JSON object in the lines table, in the order they first appear."""
+    rows = con.execute(
+        f"""
+        with objects as (
+            select _line, json_keys(line) as keys
+            from {ident(table)}
+            where strlen(line) <= {MAX_LINE_BYTES:d}
+              and json_type(case when json_valid(line) then line end) = 'OBJECT'
+        ),
+        keyed as (
+            select _line, unnest(keys) as key, generate_subscripts(keys, 1) as position
+            from objects
+        )
+        select key from keyed
+        qualify row_number() over (partition by key order by _line, position) = 1
+        order by _line, position
+        """
+    ).fetchall()
+    if not rows:
+        raise UnreadableFile("no line of the file is a JSON object")
+    return [row[0] for row in rows]
+
+
+def parquet_header(con: duckdb.DuckDBPyConnection, link: Path) -> list[str]:
     try:
         rows = con.execute(
-            "select name from parquet_schema(?) where num_children is null", [str(path)]
+            "select name from parquet_schema(?) where num_children is null", [str(link)]
         ).fetchall()
     except duckdb.Error as exc:
         raise UnreadableFile(f"not a readable Parquet file ({first_line(exc)})") from exc
     return [r[0] for r in rows]
 
 
-def header_for(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, mapping: Mapping) -> list[str]:
+def header_for(
+    con: duckdb.DuckDBPyConnection, access: FileAccess, fmt: str, mapping: Mapping, tag: str
+) -> list[str]:
     if fmt == "csv":
-        return csv_header(path, mapping)[0]
+        return csv_header(access.path, mapping)[0]
     if fmt == "ndjson":
-        return json_header(path, mapping)
-    return parquet_header(con, path)
+        return ndjson_lines(con, access, mapping, tag).keys
+    return parquet_header(con, access.link(access.path))
 
 
-def sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def field_names_sql(count: int) -> str:
+    return ", ".join(f"c{i:d}" for i in range(count))
 
 
-def csv_source(path: Path, mapping: Mapping, tag: str, text: TextSource) -> Batch:
-    header, delimiter = csv_header(path, mapping)
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    rejects = f"_csv_rejects_{tag}"
-    fields = ", ".join(f"c{i}" for i in range(len(header)))
-    padded = ", ".join(f"coalesce(c{i}, '')" for i in range(len(header)))
-    source = f"""
-        select row_number() over () as _record, null::varchar as _format_error, {fields}
-        from read_csv({sql_literal(str(text.path))},
-            header = false, skip = {mapping.header_row + mapping.skip_after_header},
-            columns = {columns}, delim = {sql_literal(delimiter)}, quote = '"', escape = '"',
-            encoding = '{text.encoding}', compression = 'auto', auto_detect = false,
-            null_padding = false, store_rejects = true,
-            rejects_table = '{rejects}', rejects_scan = '{rejects}_scan')
+def too_long_sql(access: FileAccess, count: int) -> str:
+    """The reject reason of a CSV record longer than MAX_LINE_BYTES; none can be in a small file."""
+    if UTF8_GROWTH * access.size <= MAX_LINE_BYTES:
+        return "null::varchar"
+    length_sql = " + ".join(f"coalesce(strlen(c{i:d}), 0)" for i in range(count))
+    return (
+        f"case when {length_sql} + {count - 1:d} > {MAX_LINE_BYTES:d} then {literal(TOO_LONG)} end"
+    )
+
+
+def csv_source(access: FileAccess, mapping: Mapping, tag: str, text: TextSource) -> Batch:
+    header, delimiter = csv_header(access.path, mapping)
+    count = len(header)
+    columns_sql = "{" + ", ".join(f"'c{i:d}': 'VARCHAR'" for i in range(count)) + "}"
+    padded_sql = ", ".join(f"coalesce(c{i:d}, '')" for i in range(count))
+    rejects = plain_name(f"_csv_rejects_{tag}")
+    source_sql = f"""
+        select row_number() over () as _record, null::bigint as _line,
+               {too_long_sql(access, count)} as _format_error,
+               {field_names_sql(count)}
+        from read_csv({path_literal(text.link)},
+            header = false, skip = {mapping.header_row + mapping.skip_after_header:d},
+            columns = {columns_sql}, delim = {literal(delimiter)}, quote = '"', escape = '"',
+            null_padding = false, {reader_options_sql(text, access, rejects)})
     """
     return Batch(
         "csv",
         header,
-        source,
-        f"concat_ws({sql_literal(delimiter)}, {padded})",
+        source_sql,
+        f"concat_ws({literal(delimiter)}, {padded_sql})",
         rejects,
         text.notes,
-        repairable=text.path == path,
+        repairable=text.path == access.path,
+        text=text,
+        delimiter=delimiter,
     )
 
 
-def ndjson_source(path: Path, mapping: Mapping, text: TextSource) -> Batch:
-    header = json_header(path, mapping)
-    fields = ", ".join(
-        f"json_extract_string(case when _ok then line end, {sql_literal('$.' + json.dumps(key))}) as c{i}"
-        for i, key in enumerate(header)
+def ndjson_source(
+    con: duckdb.DuckDBPyConnection, access: FileAccess, mapping: Mapping, tag: str
+) -> Batch:
+    lines = ndjson_lines(con, access, mapping, tag)
+    fields_sql = ", ".join(
+        f"json_extract_string(case when _ok then line end, {json_pointer(key)}) as c{i:d}"
+        for i, key in enumerate(lines.keys)
     )
-    source = f"""
+    source_sql = f"""
         with text_lines as (
-            select line, coalesce(json_valid(line), false) as _valid
-            from read_csv({sql_literal(str(text.path))}, header = false, columns = {{'line': 'VARCHAR'}},
-                delim = '{LINE_DELIMITER}', quote = '', escape = '', auto_detect = false,
-                compression = 'auto', encoding = '{text.encoding}')
+            select _line, line, strlen(line) > {MAX_LINE_BYTES:d} as _too_long
+            from {ident(lines.table)}
             where trim(line) <> ''
         ),
         lines as (
-            select line, _valid and json_type(case when _valid then line end) = 'OBJECT' as _ok
+            select _line, line, _too_long,
+                   not _too_long and coalesce(json_valid(case when not _too_long then line end), false)
+                   and json_type(case when not _too_long and json_valid(line) then line end) = 'OBJECT'
+                       as _ok
             from text_lines
         )
-        select row_number() over () as _record,
-               case when not _ok then 'the line is not a complete JSON object (truncated or garbage)' end
+        select row_number() over (order by _line) as _record, _line,
+               case when _too_long then {literal(TOO_LONG)} when not _ok then {literal(NOT_JSON)} end
                    as _format_error,
                line,
-               {fields}
+               {fields_sql}
         from lines
     """
-    return Batch("ndjson", header, source, "line", notes=text.notes, repairable=text.path == path)
+    return Batch(
+        "ndjson",
+        lines.keys,
+        source_sql,
+        "line",
+        f"{lines.table}_rejects",
+        lines.text.notes,
+        text=lines.text,
+    )
 
 
-def parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Batch:
-    header = parquet_header(con, path)
-    fields = ", ".join(f'cast("{h}" as varchar) as c{i}' for i, h in enumerate(header))
-    padded = ", ".join(f"coalesce(c{i}, '')" for i in range(len(header)))
-    source = f"""
-        select row_number() over () as _record, null::varchar as _format_error, *
-        from (select {fields} from read_parquet({sql_literal(str(path))}))
+def parquet_source(con: duckdb.DuckDBPyConnection, access: FileAccess) -> Batch:
+    link = access.link(access.path)
+    header = parquet_header(con, link)
+    fields_sql = ", ".join(f"cast({ident(h)} as varchar) as c{i:d}" for i, h in enumerate(header))
+    padded_sql = ", ".join(f"coalesce(c{i:d}, '')" for i in range(len(header)))
+    source_sql = f"""
+        select row_number() over () as _record, null::bigint as _line,
+               null::varchar as _format_error, *
+        from (select {fields_sql} from read_parquet({path_literal(link)}))
     """
-    return Batch("parquet", header, source, f"concat_ws(',', {padded})")
+    return Batch("parquet", header, source_sql, f"concat_ws(',', {padded_sql})")
 
 
 def batch_source(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    access: FileAccess,
     fmt: str,
     mapping: Mapping,
     tag: str,
-    workdir: Path,
     repair: bool = False,
 ) -> Batch:
-    """How to read `path`: the SELECT of its records as text fields, to be typed by the checks."""
+    """How to read the file: the SELECT of its records as text fields, to be typed by the checks."""
     if fmt == "parquet":
-        return parquet_source(con, path)
-    text = text_source(path, mapping, workdir, repair)
-    if fmt == "csv":
-        return csv_source(path, mapping, tag, text)
-    return ndjson_source(path, mapping, text)
+        return parquet_source(con, access)
+    if fmt == "ndjson":
+        return ndjson_source(con, access, mapping, tag)
+    return csv_source(access, mapping, tag, text_source(access, mapping, repair))
 
 
 def first_line(exc: BaseException) -> str:

@@ -30,6 +30,10 @@ class DamagedFile(UnreadableFile):
     """The bytes themselves are broken (e.g. a truncated gzip): no mapping can help."""
 
 
+class TooLarge(UnreadableFile):
+    """The file is larger than LOYALTY_MAX_FILE_BYTES allows; it is not read."""
+
+
 def canonical_encoding(name: str) -> str:
     """Python's name for an encoding ('utf8' -> 'utf-8', 'latin1' -> 'iso8859-1')."""
     try:
@@ -53,16 +57,59 @@ def damaged(path: Path, exc: BaseException) -> DamagedFile:
     )
 
 
-def check_gzip(path: Path) -> None:
-    """Read a gzip file to its end: DuckDB's reader stops quietly at a truncated end."""
+def too_large(size: str, limit: int) -> TooLarge:
+    return TooLarge(
+        f"the file {size} the limit of {limit:,} bytes (LOYALTY_MAX_FILE_BYTES); it was not read: "
+        "split the export, or raise the limit and the file is read at the next run"
+    )
+
+
+def content_size(path: Path, limit: int) -> int:
+    """The bytes DuckDB will read: the file's size, or a gzip file's size decompressed.
+
+    A gzip file is read to its end: DuckDB's reader stops quietly at a truncated end, and a
+    small file can decompress to far more than the limit (which stops the reading early).
+    """
+    size = path.stat().st_size
+    if size > limit:
+        raise too_large(f"is {size:,} bytes, larger than", limit)
     if not path.name.lower().endswith(".gz"):
-        return
+        return size
+    total = 0
     try:
         with gzip.open(path, "rb") as raw:
-            while raw.read(COPY_CHARS):
-                pass
+            while chunk := raw.read(COPY_CHARS):
+                total += len(chunk)
+                if total > limit:
+                    raise too_large("decompresses to more than", limit)
     except GZIP_ERRORS as exc:
         raise damaged(path, exc) from exc
+    return total
+
+
+def line_count(path: Path) -> int:
+    """Physical lines of a text file (decompressed), a last line without its newline included."""
+    count, last = 0, b""
+    with open_bytes(path) as raw:
+        while chunk := raw.read(COPY_CHARS):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (1 if last not in (b"", b"\n") else 0)
+
+
+def first_line_longer_than(path: Path, limit: int) -> int | None:
+    """The number of the first physical line longer than `limit` bytes, if any."""
+    line, length = 1, 0
+    with open_bytes(path) as raw:
+        while chunk := raw.read(COPY_CHARS):
+            pieces = chunk.split(b"\n")
+            for index, piece in enumerate(pieces):
+                length += len(piece)
+                if length > limit:
+                    return line
+                if index < len(pieces) - 1:
+                    line, length = line + 1, 0
+    return None
 
 
 def probe(path: Path) -> bytes:

@@ -11,6 +11,7 @@ import duckdb
 from pipelines.config import SQL_DIR, Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.entities import ENTITIES
+from pipelines.quoting import plain_name
 from pipelines.validate.chunks import ChunkRunner, chunk_runner
 from pipelines.validate.gx_runner import CheckResult, apply_mostly
 from pipelines.validate.suites import ExpectationSpec, load_suite
@@ -99,7 +100,7 @@ def sql_check(
     """One cross-table check from sql/validation/<name>.sql, run inside DuckDB."""
     sql = (VALIDATION_SQL / f"{name}.sql").read_text()
     for key, value in names.items():
-        sql = sql.replace("{" + key + "}", value)
+        sql = sql.replace("{" + key + "}", plain_name(value))
     row = con.execute(sql, params).fetchone()
     assert row is not None
     (

@@ -18,7 +18,9 @@ create table if not exists audit.files (
 );
 alter table audit.files add column if not exists notes varchar;
 alter table audit.files add column if not exists mtime_ns bigint;
-comment on table audit.files is 'The file ledger: one row per distinct file content (sha256) ever seen in the landing zone. status is loaded, validated or quarantined; notes say how a file was read when it needed help (another encoding, repaired line endings); a landing file with the path, size and mtime_ns of a ledger row is taken as that file without hashing it again.';
+alter table audit.files add column if not exists depends_on varchar;
+alter table audit.files add column if not exists awaiting_reload varchar;
+comment on table audit.files is 'The file ledger: one row per distinct file content (sha256) ever seen in the landing zone. status is loaded, validated or quarantined; notes say how a file was read when it needed help (another encoding, repaired line endings); a landing file with the path, size and mtime_ns of a ledger row is taken as that file without hashing it again. A file quarantined without being read (a link out of the landing zone, too large, not readable) has sha256 unread:<hash of path, state and problem>. depends_on holds, as JSON, a fingerprint of each setting and mapping the outcome depended on; awaiting_reload says which of them changed since (the next ingest reads the file again and replaces its rows).';
 
 create table if not exists audit.rejects (
     file_id bigint not null,

@@ -178,12 +178,12 @@ def test_bad_rows_are_rejected_with_reasons_and_good_rows_load(settings: Setting
         settings, 'select record, line, "column", reason from audit.rejects order by record, line'
     )
     assert [r[:3] for r in rejects] == [
-        (2, None, "ordered_at"),
-        (3, None, "net_amount"),
-        (4, None, "status"),
-        (5, None, "order_id"),
-        (6, None, "order_id"),
-        (7, None, "currency"),
+        (2, 3, "ordered_at"),
+        (3, 4, "net_amount"),
+        (4, 5, "status"),
+        (5, 6, "order_id"),
+        (6, 7, "order_id"),
+        (7, 8, "currency"),
         (None, 9, None),
         (None, 10, None),
     ]
