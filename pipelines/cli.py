@@ -78,8 +78,9 @@ AsOf = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="The instant the metrics describe (ISO 8601); later data is ignored. "
-        "[default: the latest timestamp loaded]",
+        help="The instant the metrics describe (ISO 8601), between the first data and a year "
+        "after the last; later data is ignored. [default: 23:59:59 of the last day with "
+        "validated data]",
         show_default=False,
     ),
 ]
