@@ -215,6 +215,7 @@ def cohort_heatmap(
                         edgecolor=OKABE_ITO["vermillion"],
                         linestyle="--",
                         linewidth=1.2,
+                        clip_on=False,
                     )
                 )
     axis.set_xticks(range(len(offsets)), [str(k) for k in offsets])
