@@ -380,6 +380,52 @@ def test_consecutive_crm_versions_saying_churned_are_one_churn(settings: Setting
     ) == [(1, "03-01", "service"), (2, None, None)]
 
 
+def test_a_month_without_active_customers_gives_null_rates(settings: Settings) -> None:
+    write_entity(
+        settings.landing,
+        "orders",
+        "orders.csv",
+        [
+            order("P1", "P", "2025-01-10T12:00:00Z", "1"),
+            order("Q1", "Q", "2025-04-10T12:00:00Z", "1"),
+        ],
+    )
+    run(settings, as_of="2025-04-30T00:00:00Z", inactivity_days=30)
+    march = kpis(settings)[date(2025, 3, 1)]
+    assert march["active_customers_start"] == 0
+    assert march["retention_rate"] is None
+    assert march["switching_rate"] is None
+    assert march["competitor_switching_rate"] is None
+    assert march["winback_rate"] == 0.0
+
+
+def test_inactivity_days_changes_the_lapse(settings: Settings) -> None:
+    write_entity(
+        settings.landing,
+        "orders",
+        "orders.csv",
+        [
+            order("Z1", "Z", "2025-01-10T12:00:00Z", "1"),
+            order("Z2", "Z", "2025-03-10T12:00:00Z", "1"),
+        ],
+    )
+    run(settings, as_of="2025-03-31T00:00:00Z", inactivity_days=30)
+    assert fetch(settings, "select count(*) from core.activity_spells") == [(2,)]
+    run(settings, "build", as_of="2025-03-31T00:00:00Z", inactivity_days=90)
+    assert fetch(settings, "select count(*) from core.activity_spells") == [(1,)]
+
+
+def test_months_follow_the_reporting_time_zone(settings: Settings) -> None:
+    write_entity(
+        settings.landing, "orders", "orders.csv", [order("M1", "M", "2025-01-31T23:30:00Z", "1")]
+    )
+    run(settings.with_overrides(timezone="Europe/Berlin"), as_of="2025-02-10T00:00:00Z")
+    berlin = settings.with_overrides(timezone="Europe/Berlin")
+    assert fetch(berlin, "select month, new_customers from marts.kpi_monthly") == [
+        (date(2025, 2, 1), 1)
+    ]
+
+
 @pytest.mark.parametrize(
     ("as_of", "march_complete"),
     [("2025-03-31T23:59:59Z", True), ("2025-03-31T23:00:00Z", False)],
