@@ -30,8 +30,9 @@ def load(landing: Path, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
     customers = read_csvs(landing / "crm/customers")
     for column in ("updated_at", "churned_at"):
         customers[column] = utc(customers[column])
-    customers = customers[customers["updated_at"] <= as_of].sort_values("updated_at")
-    customers = customers.drop_duplicates("customer_id", keep="last")
+    customers = customers[customers["updated_at"] <= as_of].sort_values(
+        ["customer_id", "updated_at"], kind="stable"
+    )
     events = read_csvs(landing / "crm/events")
     events["occurred_at"] = utc(events["occurred_at"])
     responses = pd.concat(
@@ -48,14 +49,17 @@ def load(landing: Path, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
 def explicit_churns(
     customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp
 ) -> pd.DataFrame:
-    crm = customers.assign(
-        churned_at=customers["churned_at"].fillna(
-            customers["updated_at"].where(customers["status"] == "churned")
-        )
-    )
-    crm = crm.loc[
-        crm["churned_at"].notna() & (crm["churned_at"] <= as_of), ["customer_id", "churned_at"]
-    ]
+    # Every CRM version counts; consecutive versions that say churned are one churn, dated by
+    # the latest churned_at among them (else the first one's updated_at).
+    says = customers["churned_at"].notna() | (customers["status"] == "churned")
+    run = (~says).astype(int).groupby(customers["customer_id"]).cumsum()
+    runs = customers[says].groupby([customers["customer_id"][says], run[says]])
+    crm = pd.DataFrame(
+        {
+            "churned_at": runs["churned_at"].last().fillna(runs["updated_at"].min()),
+        }
+    ).reset_index(level=0)
+    crm = crm.loc[crm["churned_at"] <= as_of, ["customer_id", "churned_at"]]
     cancels = events.loc[
         (events["event_type"] == "cancellation") & (events["occurred_at"] <= as_of),
         ["customer_id", "occurred_at"],

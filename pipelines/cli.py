@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import duckdb
 import typer
@@ -26,6 +27,7 @@ from pipelines.ingest.reload import files_awaiting_reload, reload_files
 from pipelines.models import discover_models
 from pipelines.report.write import write_reports
 from pipelines.results import json_text, rich_table, write_csv
+from pipelines.rounding import round_half_away
 from pipelines.run import Progress as RunProgress
 from pipelines.run import RunResult, run_steps
 from pipelines.snapshot import snapshot_path
@@ -79,8 +81,9 @@ AsOf = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="The instant the metrics describe (ISO 8601); later data is ignored. "
-        "[default: the latest timestamp loaded]",
+        help="The instant the metrics describe (ISO 8601), between the first data and a year "
+        "after the last; later data is ignored. [default: 23:59:59 of the last day with "
+        "validated data]",
         show_default=False,
     ),
 ]
@@ -167,7 +170,9 @@ def generate_command(
     )
 
 
-def file_progress(total: int) -> tuple[Progress, RunProgress]:
+def file_progress(
+    total: int, on_step_done: Callable[[str, RunResult], None] | None = None
+) -> tuple[Progress, RunProgress]:
     bar = Progress(
         TextColumn("[bold]ingest"),
         BarColumn(),
@@ -185,50 +190,88 @@ def file_progress(total: int) -> tuple[Progress, RunProgress]:
     def on_step(step: str) -> None:
         err.print(f"[bold]{step}[/]")
 
-    return bar, RunProgress(on_file=on_file, on_step=on_step)
+    return bar, RunProgress(on_file=on_file, on_step=on_step, on_step_done=on_step_done)
 
 
-def run_with_progress(settings: Settings, steps: tuple[str, ...]) -> RunResult:
+def run_with_progress(
+    settings: Settings,
+    steps: tuple[str, ...],
+    on_step_done: Callable[[str, RunResult], None] | None = None,
+) -> RunResult:
     total = sum(1 for _ in landing_files(settings.landing)) if "ingest" in steps else 0
-    bar, progress = file_progress(total)
+    bar, progress = file_progress(total, on_step_done)
     with bar:
         return run_steps(settings, steps, progress)
 
 
-def print_result(result: RunResult) -> None:
-    if result.ingest is not None:
-        out.print(f"ingest: {result.ingest.line()}", highlight=False)
-        for f in result.ingest.files:
-            if f.status in ("quarantined", "waiting"):
-                line = escape(f"{f.path}: {f.reason}")
-                out.print(f"  [yellow]{f.status}[/] {line}", highlight=False, emoji=False)
-            elif f.notes:
-                line = escape(f"{f.path}: {'; '.join(f.notes)}")
-                out.print(f"  [cyan]note[/] {line}", highlight=False, emoji=False)
-        if result.ingest.rows_rejected:
-            out.print(
-                '  rejected rows are in audit.rejects (loyalty sql "select * from audit.rejects")'
-            )
-    if result.validation is not None:
-        out.print(result.validation.line(), highlight=False)
-        for checked in result.validation.files:
-            for warning in checked.warnings:
-                out.print(
-                    f"  [yellow]warning[/] {checked.file.file_name}: {warning.expectation} "
-                    f"({warning.observed_value or warning.unexpected_count})",
-                    highlight=False,
-                )
-    if result.build is not None:
-        plan = result.build.plan
+def print_ingest(result: RunResult) -> None:
+    if result.ingest is None:
+        return
+    out.print(f"ingest: {result.ingest.line()}", highlight=False)
+    for f in result.ingest.files:
+        if f.status in ("quarantined", "waiting"):
+            line = escape(f"{f.path}: {f.reason}")
+            out.print(f"  [yellow]{f.status}[/] {line}", highlight=False, emoji=False)
+        elif f.notes:
+            line = escape(f"{f.path}: {'; '.join(f.notes)}")
+            out.print(f"  [cyan]note[/] {line}", highlight=False, emoji=False)
+    for rejected in result.mostly_rejected:
         out.print(
-            f"build: {len(result.build.built)} models in {result.seconds.get('build', 0):.1f} s"
-            + (f", {plan.describe()}" if plan else ""),
-            highlight=False,
+            f"  [red]{escape(rejected.line())}[/]", highlight=False, emoji=False, soft_wrap=True
         )
+    if result.ingest.rows_rejected:
+        out.print(
+            '  rejected rows are in audit.rejects (loyalty sql "select * from audit.rejects")'
+        )
+
+
+def print_validation(result: RunResult) -> None:
+    if result.validation is None:
+        return
+    out.print(result.validation.line(), highlight=False)
+    for checked in result.validation.files:
+        for warning in checked.warnings:
+            detail = escape(
+                f"{checked.file.file_name}: {warning.expectation} "
+                f"({warning.observed_value or warning.unexpected_count})"
+            )
+            out.print(f"  [yellow]warning[/] {detail}", highlight=False, emoji=False)
+
+
+def print_build(result: RunResult) -> None:
+    if result.build is None:
+        return
+    plan = result.build.plan
+    out.print(
+        f"build: {len(result.build.built)} models in {result.seconds.get('build', 0):.1f} s"
+        + (f", {plan.describe()}" if plan else ""),
+        highlight=False,
+    )
+
+
+def print_reports(result: RunResult) -> None:
     if result.reports:
         out.print(
             f"report: {len(result.reports)} files in {result.reports[0].parent}", highlight=False
         )
+
+
+STEP_PRINTERS = {
+    "ingest": print_ingest,
+    "validate": print_validation,
+    "build": print_build,
+    "report": print_reports,
+}
+
+
+def print_step(step: str, result: RunResult) -> None:
+    """What a finished step did, printed as it finishes: a later failure hides none of it."""
+    STEP_PRINTERS[step](result)
+
+
+def print_result(result: RunResult) -> None:
+    for printer in STEP_PRINTERS.values():
+        printer(result)
     for note in result.notes:
         out.print(note, highlight=False)
 
@@ -312,8 +355,9 @@ def run(
     settings = settings_for(landing, warehouse, as_of, inactivity_days, timezone, full)
     if not settings.landing.is_dir():
         fail(f"no landing zone at {settings.landing}: create it or run `loyalty generate` first")
-    result = run_with_progress(settings, ("ingest", "validate", "build", "report"))
-    print_result(result)
+    result = run_with_progress(settings, ("ingest", "validate", "build", "report"), print_step)
+    for note in result.notes:
+        out.print(note, highlight=False)
     with open_reader(settings.warehouse) as con:
         print_kpis(latest_kpis(con))
     html = [p for p in result.reports if p.suffix == ".html"]
@@ -331,29 +375,34 @@ def run(
     )
 
 
-def percent(value: object) -> str:
-    return "-" if value is None else f"{float(value) * 100:.1f} %"  # type: ignore[arg-type]
+def percent(value: float | None) -> str:
+    """A rate as the report shows it, rounded like SQL round(): 0.3125 -> "31.3 %"."""
+    return "-" if value is None else f"{round_half_away(float(value) * 100, 1):.1f} %"
 
 
-def print_kpis(kpis: dict[str, object] | None) -> None:
+def nps_text(kpis: dict[str, Any]) -> str:
+    if kpis.get("nps") is None:
+        return "-"
+    nps = round_half_away(kpis["nps"], 1)
+    text = f"{nps:+.1f}" if nps else "0"
+    text += f" ± {round_half_away(kpis['nps_moe'], 1):.1f} (n={kpis['nps_responses']})"
+    return text + (" LOW SAMPLE" if kpis.get("nps_low_sample") else "")
+
+
+def print_kpis(kpis: dict[str, Any] | None) -> None:
     if kpis is None:
         out.print("no complete month with purchases yet: no KPIs to show")
         return
     table = Table(title=f"KPIs of {kpis['month']:%B %Y} (latest complete month)", show_header=False)
     table.add_column("metric")
     table.add_column("value", justify="right")
-    nps = kpis.get("nps")
-    nps_text = "-"
-    if nps is not None:
-        nps_text = f"{nps:+.1f} ± {kpis['nps_moe']:.1f} (n={kpis['nps_responses']})"
-        if kpis.get("nps_low_sample"):
-            nps_text += " LOW SAMPLE"
     rows = [
-        (
-            "active customers (start -> end)",
-            f"{kpis['active_customers_start']:,} -> {kpis['active_customers_end']:,}",
-        ),
-        ("new customers", f"{kpis['new_customers']:,}"),
+        ("active customers at the start", f"{kpis['active_customers_start']:,}"),
+        ("  + new (still active at the end)", f"{kpis['gained_new_customers']:,}"),
+        ("  + won back (still active at the end)", f"{kpis['gained_won_back_customers']:,}"),
+        ("  - lost", f"{kpis['lost_customers']:,}"),
+        ("  = active customers at the end", f"{kpis['active_customers_end']:,}"),
+        ("new customers (first purchase)", f"{kpis['new_customers']:,}"),
         ("retention rate", percent(kpis["retention_rate"])),
         ("switching rate", percent(kpis["switching_rate"])),
         ("  to competitors", percent(kpis["competitor_switching_rate"])),
@@ -361,7 +410,7 @@ def print_kpis(kpis: dict[str, object] | None) -> None:
         ("repeat purchase rate", percent(kpis["repeat_purchase_rate"])),
         ("purchases", f"{kpis['purchases']:,}"),
         ("net revenue", f"{kpis['revenue_net']:,.2f}"),
-        ("NPS", nps_text),
+        ("NPS", nps_text(kpis)),
         ("CSAT (4-5)", percent(kpis.get("csat_pct"))),
         ("delighted (5)", percent(kpis.get("delight_pct"))),
     ]

@@ -321,12 +321,19 @@ def customer_table(
         }
     )
     if latest:
-        updated = np.where(explicit_now, traits.end1.to_numpy(), traits.signup.to_numpy() + 1)
+        # A won-back customer is active again since the reactivation; the CRM keeps the
+        # date and reason of the churn they came back from.
+        explicit = traits.explicit.to_numpy()
+        updated = np.select(
+            [explicit_now, explicit],
+            [traits.end1.to_numpy(), traits.start2.to_numpy()],
+            traits.signup.to_numpy() + 1,
+        )
         table["updated_at"] = to_timestamps(start, np.minimum(updated + 0.5, horizon - 1 / DAY))
         table["status"] = np.where(explicit_now, "churned", "active")
-        table["churned_at"] = to_timestamps(start, traits.end1.to_numpy()).where(explicit_now)
+        table["churned_at"] = to_timestamps(start, traits.end1.to_numpy()).where(explicit)
         table["churn_reason"] = np.where(
-            explicit_now, np.array(REASONS)[traits.reason.to_numpy()], None
+            explicit, np.array(REASONS)[traits.reason.to_numpy()], None
         )
         return table
     mid = horizon / 2

@@ -6,9 +6,10 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from graphlib import TopologicalSorter
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import yaml
@@ -28,6 +29,7 @@ from pipelines.quoting import ident, literal, plain_name, qualified
 LAYERS = ("staging", "core", "marts")
 REFERENCE = re.compile(r"\b(staging|core|marts)\.([a-z_][a-z0-9_]*)\b")
 HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.DOTALL)
+NO_DATA_AS_OF = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -105,16 +107,46 @@ def build_order(models: dict[str, Model]) -> list[str]:
     return list(sorter.static_order())
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The latest timestamp seen in any loaded source."""
+@dataclass(frozen=True)
+class DataRange:
+    """When the validated data begins, its default as_of and the latest as_of it allows."""
+
+    first_data_at: datetime
+    default_as_of: datetime
+    latest_as_of: datetime
+
+
+def data_range(con: duckdb.DuckDBPyConnection) -> DataRange | None:
+    """The range of the validated files' timestamps; None before any validated data."""
     row = con.execute((SQL_DIR / "setup" / "default_as_of.sql").read_text()).fetchone()
-    return row[0] if row else None
+    return DataRange(*row) if row and row[0] is not None else None
 
 
-def set_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -> datetime | None:
+def resolve_as_of(settings: Settings, data: DataRange | None) -> datetime:
+    """The default as_of, or the explicit one if it lies between the first data and a year after the last."""
+    if data is None:
+        return settings.as_of or NO_DATA_AS_OF
+    if settings.as_of is None:
+        return data.default_as_of
+    if not data.first_data_at <= settings.as_of <= data.latest_as_of:
+        zone = ZoneInfo(settings.timezone)
+
+        def shown(moment: datetime) -> str:
+            return f"{moment.astimezone(zone):%Y-%m-%d %H:%M:%S} {settings.timezone}"
+
+        raise LoyaltyError(
+            f"as_of {shown(settings.as_of)} lies outside the data: the allowed range is "
+            f"{shown(data.first_data_at)} (the first data) to {shown(data.latest_as_of)} "
+            f"(a year after the last day with data); leave --as-of / LOYALTY_AS_OF unset for "
+            f"the default {shown(data.default_as_of)}"
+        )
+    return settings.as_of
+
+
+def set_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -> datetime:
     """Make the metric parameters visible to every model as DuckDB variables."""
     con.execute("set TimeZone = ?", [settings.timezone])
-    as_of = settings.as_of or default_as_of(con) or datetime(1970, 1, 1)
+    as_of = resolve_as_of(settings, data_range(con))
     con.execute("set variable as_of = ?::timestamptz", [as_of])
     con.execute("set variable inactivity_days = ?::integer", [settings.inactivity_days])
     con.execute("set variable min_sample = ?::integer", [settings.min_sample])

@@ -15,6 +15,7 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.loader import FileResult, IngestSummary, ingest_landing
 from pipelines.models import BuildResult, build, record_step
+from pipelines.rejects import MostlyRejected, mostly_rejected
 from pipelines.report.write import write_reports
 from pipelines.snapshot import publish_snapshot
 from pipelines.validate.docs import write_validation_page
@@ -30,6 +31,7 @@ class RunResult:
 
     run_id: int
     ingest: IngestSummary | None = None
+    mostly_rejected: list[MostlyRejected] = field(default_factory=list)
     validation: ValidationSummary | None = None
     build: BuildResult | None = None
     reports: list[Path] = field(default_factory=list)
@@ -52,6 +54,7 @@ class Progress:
     on_file: Callable[[FileResult], None] | None = None
     on_model: Callable[[str, float], None] | None = None
     on_step: Callable[[str], None] | None = None
+    on_step_done: Callable[[str, RunResult], None] | None = None
 
 
 def new_run_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -97,6 +100,8 @@ def run_steps(
                 seconds = time.perf_counter() - clock
                 result.seconds[step] = seconds
                 record_step(con, result.run_id, step, started, seconds, "ok", rows, message)
+                if progress.on_step_done:
+                    progress.on_step_done(step, result)
         except Exception as exc:
             message = failure_message(exc)
             # A step that failed inside a transaction must not keep its failure out of audit.runs.
@@ -155,6 +160,7 @@ def run_step(
     """One step; returns the rows it handled and a one-line message for audit.runs."""
     if step == "ingest":
         result.ingest = ingest_landing(con, settings, result.run_id, entities, progress.on_file)
+        result.mostly_rejected = mostly_rejected(con, result.run_id, settings.currency)
         return result.ingest.rows_loaded, result.ingest.line()
     if step == "build":
         result.build = build(

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.cli import nps_text, percent
+from tests.conftest import write_entity
+
 LOYALTY = [sys.executable, "-c", "from pipelines.cli import main; main()"]
 
 
@@ -66,6 +69,11 @@ def test_run_passes_as_of_and_inactivity_days(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert int(runs.stdout.splitlines()[1]) >= 10
+    for outside in ("0001-01-01", "9999-12-31"):
+        refused = loyalty("run", "--as-of", outside, cwd=tmp_path)
+        assert refused.returncode == 1
+        assert "lies outside the data: the allowed range is" in refused.stderr
+        assert "Traceback" not in refused.stderr
 
 
 @pytest.mark.parametrize(
@@ -116,3 +124,34 @@ def test_sql_json_and_reload_as_a_newcomer_uses_them(tmp_path: Path) -> None:
     assert "no file waits to be read again" in waiting.stdout
     changed = loyalty("reload", cwd=tmp_path, env={"LOYALTY_CURRENCY": "USD"})
     assert "LOYALTY_CURRENCY changed" in changed.stdout and "orders_" in changed.stdout
+
+
+def test_a_file_in_another_currency_is_named_with_the_fix(tmp_path: Path) -> None:
+    write_entity(
+        tmp_path / "data/landing",
+        "orders",
+        "orders.csv",
+        [
+            {"order_id": f"O{i}", "customer_id": "C1", "ordered_at": f"2026-0{i}-10T10:00:00Z",
+             "net_amount": "10.00", "currency": "USD"}
+            for i in (1, 2, 3)
+        ],
+    )  # fmt: skip
+    result = loyalty("run", cwd=tmp_path)
+    assert result.returncode == 1
+    assert (
+        "all 3 rows of orders.csv rejected: currency USD, reporting currency EUR "
+        "(set LOYALTY_CURRENCY)"
+    ) in " ".join(result.stdout.split())
+    # The report fails, yet every step before it has told what it did.
+    for summary in ("ingest: files: 1 loaded", "validation: 1 file(s) checked", "build: "):
+        assert summary in result.stdout, summary
+    assert "no complete month" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_kpis_round_like_sql() -> None:
+    assert percent(0.3125) == "31.3 %"
+    assert nps_text({"nps": 0.0, "nps_moe": 60.0125, "nps_responses": 1}) == "0 ± 60.0 (n=1)"
+    assert nps_text({"nps": -14.65, "nps_moe": 8.25, "nps_responses": 300}) == (
+        "-14.7 ± 8.3 (n=300)"
+    )

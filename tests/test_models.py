@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.config import SQL_DIR, Settings
 from pipelines.docs import mart_page
-from pipelines.errors import ModelError
+from pipelines.errors import LoyaltyError, ModelError
+from pipelines.generate import GenerateOptions, generate
 from pipelines.models import build_order, discover_models
+from pipelines.snapshot import snapshot_path
 from pipelines.warehouse import open_writer
 from tests.conftest import fetch, run, write_entity
 
@@ -132,3 +137,74 @@ def test_shuffled_file_order_gives_identical_marts(tmp_path: Path) -> None:
             ]
         )
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    "as_of", ["0001-01-01T00:00:00Z", "2024-12-31T23:59:59Z", "2026-02-06T00:00:00Z", "9999-12-31"]
+)
+def test_an_as_of_outside_the_data_is_refused(settings: Settings, as_of: str) -> None:
+    write_entity(settings.landing, "orders", "orders.csv", ORDERS)
+    run(settings)
+    before = fetch(settings, "select * from marts.kpi_monthly order by month")
+    with pytest.raises(LoyaltyError) as refused:
+        run(settings, "build", as_of=as_of)
+    assert (
+        "the allowed range is 2025-01-05 10:00:00 UTC (the first data) to "
+        "2026-02-05 23:59:59 UTC (a year after the last day with data)"
+    ) in str(refused.value)
+    assert fetch(settings, "select * from marts.kpi_monthly order by month") == before
+
+
+@pytest.mark.parametrize("as_of", ["2025-01-05T10:00:00Z", "2026-02-05T23:59:59Z"])
+def test_an_as_of_at_either_end_of_the_range_is_taken(settings: Settings, as_of: str) -> None:
+    write_entity(settings.landing, "orders", "orders.csv", ORDERS)
+    run(settings, as_of=as_of)
+    assert fetch(settings, "select count(*) > 0 from marts.kpi_monthly") == [(True,)]
+
+
+def checksums(database: Path) -> dict[str, str]:
+    """A digest of every marts table (built_at aside: it says when, not what)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+        ).fetchall()
+        return {
+            table: hashlib.sha256(
+                repr(
+                    con.execute(
+                        f"select columns(c -> c <> 'built_at') from marts.{table} order by all"
+                    ).fetchall()
+                ).encode()
+            ).hexdigest()
+            for (table,) in tables
+        }
+    finally:
+        con.close()
+
+
+def test_a_quarantined_file_influences_no_number(settings: Settings) -> None:
+    generate(GenerateOptions(settings.landing, customers=300, months=6, seed=3, flags=False))
+    run(settings)
+    marts, snapshot = checksums(settings.warehouse), checksums(snapshot_path(settings.warehouse))
+    assert len(marts) > 10 and snapshot == marts
+    future = datetime.now(UTC) + timedelta(days=120)
+    write_entity(
+        settings.landing,
+        "orders",
+        "orders_future.csv",
+        [
+            {"order_id": f"F{i}", "customer_id": "C000001", "net_amount": "10",
+             "ordered_at": f"{future:%Y-%m-%d}T10:0{i}:00Z"}
+            for i in range(3)
+        ],
+    )  # fmt: skip
+    with pytest.raises(LoyaltyError, match="quarantined"):
+        run(settings)
+    assert fetch(settings, "select status from audit.files where file_name = 'orders_future.csv'")[
+        0
+    ] == ("quarantined",)
+    for full_build in (False, True):
+        run(settings.with_overrides(full_build=full_build), "build")
+        assert checksums(settings.warehouse) == marts
+        assert checksums(snapshot_path(settings.warehouse)) == marts

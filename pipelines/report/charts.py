@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
 OKABE_ITO = {
@@ -51,9 +52,49 @@ def to_svg(figure: plt.Figure) -> str:
     return text[text.index("<svg") :]
 
 
-def percent_axis(axis: Any) -> None:
-    """Whole percentages on the y axis, the same in every language."""
-    axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f} %"))
+def percent_axis(axis: Any, digits: int = 0) -> None:
+    """Percentages on the y axis, the same in every language."""
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.{digits}f} %"))
+
+
+def month_ticks(axis: Any, months: list[date], labels: Callable[[date], str]) -> None:
+    """About eight month labels along the x axis."""
+    shown = months[:: max(1, len(months) // 8)]
+    axis.set_xticks(shown)
+    axis.set_xticklabels([labels(m) for m in shown])
+
+
+def retention_chart(
+    months: list[date],
+    retention: list[float | None],
+    switching: list[float | None],
+    title: str,
+    names: tuple[str, str],
+    labels: Callable[[date], str],
+) -> str:
+    """Retention above switching, each on an axis fitted to its own range, so both show movement."""
+    figure, (top, bottom) = plt.subplots(
+        2, 1, figsize=(6.2, 3.2), sharex=True, gridspec_kw={"hspace": 0.15}
+    )
+    for axis, values, name, colour in (
+        (top, retention, names[0], OKABE_ITO["blue"]),
+        (bottom, switching, names[1], OKABE_ITO["orange"]),
+    ):
+        axis.plot(
+            months,
+            [float("nan") if v is None else v for v in values],
+            color=colour,
+            linewidth=2,
+            marker="o",
+            markersize=2.5,
+        )
+        axis.set_ylabel(name, fontsize=8)
+        axis.margins(y=0.25)
+        percent_axis(axis, 1)
+        axis.grid(axis="y", alpha=0.3)
+    top.set_title(title, loc="left")
+    month_ticks(bottom, months, labels)
+    return to_svg(figure)
 
 
 def rates_chart(
@@ -76,8 +117,7 @@ def rates_chart(
     axis.set_title(title, loc="left")
     axis.set_ylabel(ylabel)
     percent_axis(axis)
-    axis.set_xticks(months[:: max(1, len(months) // 8)])
-    axis.set_xticklabels([labels(m) for m in months[:: max(1, len(months) // 8)]])
+    month_ticks(axis, months, labels)
     axis.legend(frameon=False, loc="best")
     axis.grid(axis="y", alpha=0.3)
     return to_svg(figure)
@@ -122,8 +162,7 @@ def nps_chart(
     axis.axhline(0, color=OKABE_ITO["grey"], linewidth=0.8)
     axis.set_title(title, loc="left")
     axis.set_ylabel(ylabel)
-    axis.set_xticks(months[:: max(1, len(months) // 8)])
-    axis.set_xticklabels([labels(m) for m in months[:: max(1, len(months) // 8)]])
+    month_ticks(axis, months, labels)
     axis.grid(axis="y", alpha=0.3)
     return to_svg(figure)
 
@@ -132,12 +171,16 @@ def cohort_heatmap(
     cohorts: list[date],
     offsets: list[int],
     values: dict[tuple[date, int], float],
+    in_progress: set[tuple[date, int]],
     title: str,
     labels: Callable[[date], str],
     xlabel: str,
     ylabel: str,
 ) -> str:
-    """Cohort x months-since-first retention, a sequential blue scale, values printed in cells."""
+    """Cohort x months-since-first retention, a sequential blue scale, values printed in cells.
+
+    Cells of a month still in progress get a dashed frame: their share can still grow.
+    """
     figure, axis = plt.subplots(figsize=(6.8, 0.32 * len(cohorts) + 1.2))
     grid = [[values.get((c, k), float("nan")) for k in offsets] for c in cohorts]
     scale = LinearSegmentedColormap.from_list("blues", ["#F2F7FB", OKABE_ITO["blue"]])
@@ -162,11 +205,24 @@ def cohort_heatmap(
                     fontsize=7,
                     color="white" if value > 0.55 else "#1b1b1b",
                 )
+            if (cohort, offset) in in_progress:
+                axis.add_patch(
+                    Rectangle(
+                        (column - 0.5, row - 0.5),
+                        1,
+                        1,
+                        fill=False,
+                        edgecolor=OKABE_ITO["vermillion"],
+                        linestyle="--",
+                        linewidth=1.2,
+                        clip_on=False,
+                    )
+                )
     axis.set_xticks(range(len(offsets)), [str(k) for k in offsets])
     axis.set_yticks(range(len(cohorts)), [labels(c) for c in cohorts])
     axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
-    axis.set_title(title + " (%)", loc="left")
+    axis.set_title(title, loc="left", fontsize=9)
     for spine in axis.spines.values():
         spine.set_visible(False)
     return to_svg(figure)

@@ -27,6 +27,7 @@ class ReportData:
     build: Row
     kpis: Row
     previous: Row | None
+    year_ago: Row | None
     headlines: Row
     trend: list[Row]
     cohorts: list[Row]
@@ -37,8 +38,23 @@ class ReportData:
     segments: list[Row]
     quality: Row
     warnings: list[Row] = field(default_factory=list)
+    older_warnings: int = 0
     drift: list[Row] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def trend_months(self) -> tuple[date, date]:
+        return months_up_to(self.month, TREND_MONTHS)
+
+    @property
+    def churn_months(self) -> tuple[date, date]:
+        """The twelve months the churn reasons and the quality drivers cover."""
+        return months_up_to(self.month, CHURN_MONTHS)
+
+    @property
+    def quality_months(self) -> tuple[date, date]:
+        """The months whose validation warnings the report lists."""
+        return months_up_to(self.month, QUALITY_MONTHS)
 
     @property
     def has_surveys(self) -> bool:
@@ -47,6 +63,28 @@ class ReportData:
     @property
     def has_crm(self) -> bool:
         return self.sources.get("customers", 0) + self.sources.get("events", 0) > 0
+
+
+TREND_MONTHS = 24
+CHURN_MONTHS = 12
+COHORT_MONTHS = 12
+QUALITY_MONTHS = 3
+
+
+def shift(month: date, months: int) -> date:
+    """The first day of the month `months` calendar months after `month`."""
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_up_to(month: date, count: int) -> tuple[date, date]:
+    """The first and the last of the `count` months that end with `month`."""
+    return shift(month, 1 - count), month
+
+
+def month_row(con: duckdb.DuckDBPyConnection, month: date) -> Row | None:
+    found = rows(con, "select * from marts.kpi_monthly where month = ?", [month])
+    return found[0] if found else None
 
 
 def report_month(con: duckdb.DuckDBPyConnection, month: date | None) -> date | None:
@@ -62,31 +100,33 @@ def report_month(con: duckdb.DuckDBPyConnection, month: date | None) -> date | N
 
 def load_report_data(con: duckdb.DuckDBPyConnection, month: date) -> ReportData:
     """Read everything the report shows for `month`."""
-    kpis = rows(con, "select * from marts.kpi_monthly where month = ?", [month])[0]
-    previous = rows(
-        con, "select * from marts.kpi_monthly where month = ? - interval 1 month", [month]
-    )
+    warnings = rows(con, WARNINGS_SQL, [months_up_to(month, QUALITY_MONTHS)[0], shift(month, 1)])
     return ReportData(
         month=month,
         build=rows(con, "select * from marts.build_info")[0],
-        kpis=kpis,
-        previous=previous[0] if previous else None,
+        kpis=rows(con, "select * from marts.kpi_monthly where month = ?", [month])[0],
+        previous=month_row(con, shift(month, -1)),
+        year_ago=month_row(con, shift(month, -12)),
         headlines=rows(con, "select * from marts.loyalty_headlines")[0],
         trend=rows(
             con,
-            "select * from marts.kpi_monthly where month <= ? and month > ? - interval 24 month order by month",
-            [month, month],
+            "select * from marts.kpi_monthly where month between ? and ? order by month",
+            list(months_up_to(month, TREND_MONTHS)),
         ),
         cohorts=rows(
             con,
-            "select cohort_month, months_since_first, retention_rate, in_progress from marts.cohort_retention"
-            " where cohort_month > ? - interval 12 month and cohort_month <= ? and months_since_first <= 12"
+            "select cohort_month, months_since_first, retention_rate, in_progress"
+            " from marts.cohort_retention"
+            " where cohort_month between ? and ? and month <= ?"
             " order by cohort_month, months_since_first",
-            [month, month],
+            [*months_up_to(month, COHORT_MONTHS), month],
         ),
         tiers=rows(con, "select * from marts.satisfaction_outcomes"),
         drivers=rows(
-            con, "select * from marts.quality_drivers order by correlation_with_nps desc nulls last"
+            con,
+            "select * from marts.quality_drivers where month = ?"
+            " order by correlation_with_nps desc nulls last, item",
+            [month],
         ),
         touchpoints=rows(
             con,
@@ -95,22 +135,21 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month: date) -> ReportData:
         ),
         churn_reasons=rows(
             con,
-            "select case when churn_kind = 'lapse' then 'lapse' else coalesce(churn_reason, 'unknown') end as reason,"
-            " count(*) as customers from marts.customer_loyalty"
-            " where state = 'churned' and churned_at > ? - interval 12 month and churned_at < ? + interval 1 month"
-            " group by all order by customers desc",
-            [month, month],
+            "select reason, sum(churned_customers)::bigint as customers"
+            " from marts.churn_reasons_monthly where month between ? and ?"
+            " group by reason order by customers desc, reason",
+            list(months_up_to(month, CHURN_MONTHS)),
         ),
         segments=rows(
             con,
-            "select * from marts.nps_by_segment where month = ? and dimension in ('segment', 'channel', 'country')"
-            " order by dimension, responses desc",
+            "select * from marts.nps_by_segment"
+            " where month = ? and dimension in ('segment', 'channel', 'country')"
+            " order by dimension, responses desc, value",
             [month],
         ),
         quality=rows(con, QUALITY_SQL)[0],
-        warnings=rows(con, WARNINGS_SQL)
-        if table_exists(con, "audit", "validation_results")
-        else [],
+        warnings=[w for w in warnings if w["in_period"]],
+        older_warnings=sum(1 for w in warnings if not w["in_period"]),
         sources={r["entity"]: r["files"] for r in rows(con, SOURCES_SQL)},
         drift=rows(con, DRIFT_SQL) if table_exists(con, "audit", "schema_drift") else [],
     )
@@ -125,17 +164,22 @@ select
 from audit.files
 """
 
+# A warning concerns the report when its file holds data of the last QUALITY_MONTHS months
+# (months in the reporting time zone).
 WARNINGS_SQL = """
+with zone as (
+    select reporting_timezone as name from marts.build_info
+)
 select
-    files.file_name,
-    results.expectation,
-    results.observed_value,
-    array_to_string(results.unexpected_examples::json::varchar[], ', ') as examples
-from audit.validation_results as results
-inner join audit.files as files using (file_id)
-where results.severity = 'warning' and not results.success and files.status = 'validated'
-order by results.checked_at desc
-limit 8
+    warnings.*,
+    array_to_string(warnings.unexpected_examples::json::varchar[], ', ') as examples,
+    coalesce(
+        timezone(zone.name, warnings.last_data_at) >= $1::timestamp
+            and timezone(zone.name, warnings.first_data_at) < $2::timestamp,
+        false
+    ) as in_period
+from marts.validation_warnings as warnings, zone
+order by warnings.last_data_at desc nulls last, warnings.file_name, warnings.expectation
 """
 
 DRIFT_SQL = """

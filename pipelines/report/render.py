@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -12,6 +12,7 @@ from markupsafe import Markup
 from pipelines.report import charts
 from pipelines.report.data import ReportData
 from pipelines.report.texts import DEFINITIONS, TEXTS, Formatter
+from pipelines.report.warnings import warning_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 RATE_KPIS = (
@@ -26,13 +27,13 @@ TIERS = ("dissatisfied", "neutral", "satisfied", "delighted")
 
 @dataclass(frozen=True)
 class Card:
-    """One headline KPI: the mart value, its display text and the month-over-month change."""
+    """One headline KPI: the mart value, its display text and its changes."""
 
     key: str
     label: str
     value: float | None
     text: str
-    change: str = ""
+    changes: tuple[str, ...] = ()
     note: str = ""
     warn: bool = False
 
@@ -40,8 +41,22 @@ class Card:
 def rate_card(data: ReportData, fmt: Formatter, key: str) -> Card:
     value = data.kpis.get(key)
     before = data.previous.get(key) if data.previous else None
-    change = fmt.points(value - before) if value is not None and before is not None else ""
-    return Card(key, fmt.text(key), value, fmt.percent(value), change)
+    changes = ()
+    if value is not None and before is not None:
+        changes = (f"{fmt.points(value - before)} {fmt.text('vs_previous')}",)
+    return Card(key, fmt.text(key), value, fmt.percent(value), changes)
+
+
+def amount_card(data: ReportData, fmt: Formatter, key: str, text: str) -> Card:
+    """A count or an amount with its change against the month before and a year before."""
+    value = data.kpis[key]
+    changes = []
+    if data.previous:
+        changes.append(f"{fmt.relative(value, data.previous[key])} {fmt.text('vs_previous')}")
+    if data.year_ago:
+        year_ago = fmt.text("vs_month", month=fmt.month(data.year_ago["month"]))
+        changes.append(f"{fmt.relative(value, data.year_ago[key])} {year_ago}")
+    return Card(key, fmt.text(key), float(value), text, tuple(changes))
 
 
 def nps_card(data: ReportData, fmt: Formatter) -> Card:
@@ -49,14 +64,14 @@ def nps_card(data: ReportData, fmt: Formatter) -> Card:
     if k.get("nps") is None:
         return Card("nps", fmt.text("nps"), None, "–")
     text = f"{fmt.signed(k['nps'])} ± {fmt.number(k['nps_moe'], 1)}"
-    change, note = "", ""
+    changes, note = (), ""
     if k.get("nps_change") is not None:
         verdict = fmt.text("changed") if k["nps_change_significant"] else fmt.text("within_noise")
-        change = f"{fmt.signed(k['nps_change'])} ({verdict})"
+        changes = (f"{fmt.change(k['nps_change'])} ({verdict}) {fmt.text('vs_previous')}",)
     if k.get("nps_low_sample"):
         note = fmt.text("low_sample", n=k["nps_responses"])
     return Card(
-        "nps", fmt.text("nps"), k["nps"], text, change, note, warn=bool(k.get("nps_low_sample"))
+        "nps", fmt.text("nps"), k["nps"], text, changes, note, warn=bool(k.get("nps_low_sample"))
     )
 
 
@@ -76,48 +91,56 @@ def headline_cards(data: ReportData, fmt: Formatter) -> list[Card]:
             note=fmt.month(month) if month else "",
         )
     )
-    cards.append(
-        Card(
-            "active_customers_end",
-            fmt.text("active_customers_end"),
-            data.kpis["active_customers_end"],
-            fmt.number(data.kpis["active_customers_end"]),
-        )
-    )
-    cards.append(
-        Card(
-            "revenue_net",
-            fmt.text("revenue_net"),
-            float(data.kpis["revenue_net"]),
-            fmt.money(float(data.kpis["revenue_net"])),
-        )
-    )
+    active = data.kpis["active_customers_end"]
+    cards.append(amount_card(data, fmt, "active_customers_end", fmt.number(active)))
+    revenue = data.kpis["revenue_net"]
+    cards.append(amount_card(data, fmt, "revenue_net", fmt.money(revenue)))
     return cards
 
 
-def satisfaction_sentence(data: ReportData, fmt: Formatter) -> str | None:
+def bridge(data: ReportData, fmt: Formatter) -> list[tuple[str, str]]:
+    """Start + new + won back - lost = end: labels and numbers of the customer bridge."""
+    k = data.kpis
+    return [
+        (fmt.text("bridge_start"), fmt.number(k["active_customers_start"])),
+        (fmt.text("bridge_new"), fmt.number(k["gained_new_customers"])),
+        (fmt.text("bridge_won_back"), fmt.number(k["gained_won_back_customers"])),
+        (fmt.text("bridge_lost"), fmt.number(k["lost_customers"])),
+        (fmt.text("bridge_end"), fmt.number(k["active_customers_end"])),
+    ]
+
+
+def satisfaction_sentences(data: ReportData, fmt: Formatter) -> list[str]:
     """The headline of 'satisfaction is not enough', written from the numbers."""
-    defectors = data.headlines.get("satisfied_defectors_share")
-    lift = data.headlines.get("delight_lift")
-    if defectors is None or lift is None:
-        return None
-    return fmt.text(
-        "satisfaction_sentence", defectors=fmt.percent(defectors, 0), lift=fmt.number(lift, 1)
-    )
+    h = data.headlines
+    sentences = []
+    if h.get("satisfied_vs_delighted_switching_ratio") is not None:
+        ratio = fmt.number(h["satisfied_vs_delighted_switching_ratio"], 1)
+        sentences.append(fmt.text("ratio_sentence", ratio=ratio))
+    if h.get("satisfied_defectors_share") is not None:
+        sentences.append(
+            fmt.text(
+                "defectors_sentence",
+                defectors=fmt.percent(h["satisfied_defectors_share"], 0),
+                share=fmt.percent(h["satisfied_customers_share"], 0),
+            )
+        )
+    if h.get("delight_lift") is not None:
+        sentences.append(fmt.text("lift_sentence", lift=fmt.number(h["delight_lift"], 1)))
+    return sentences
 
 
 def chart_set(data: ReportData, fmt: Formatter) -> dict[str, Markup]:
     months = [r["month"] for r in data.trend]
+    period = fmt.period(months[0], months[-1])
     result = {
-        "retention": charts.rates_chart(
+        "retention": charts.retention_chart(
             months,
-            {
-                fmt.text("retention_rate"): [r["retention_rate"] for r in data.trend],
-                fmt.text("switching_rate"): [r["switching_rate"] for r in data.trend],
-            },
-            fmt.text("chart_retention"),
+            [r["retention_rate"] for r in data.trend],
+            [r["switching_rate"] for r in data.trend],
+            fmt.text("chart_retention", period=period),
+            (fmt.text("retention_rate"), fmt.text("switching_rate")),
             fmt.short_month,
-            fmt.text("share"),
         )
     }
     if data.has_surveys:
@@ -126,7 +149,7 @@ def chart_set(data: ReportData, fmt: Formatter) -> dict[str, Markup]:
             [r["nps"] for r in data.trend],
             [r["nps_moe"] for r in data.trend],
             [bool(r["nps_low_sample"]) for r in data.trend],
-            fmt.text("chart_nps"),
+            fmt.text("chart_nps", period=period),
             fmt.short_month,
             fmt.text("nps_points"),
             fmt.text("low_sample", n="<30").split(" (")[0],
@@ -137,7 +160,7 @@ def chart_set(data: ReportData, fmt: Formatter) -> dict[str, Markup]:
                 fmt.text("csat_pct"): [r["csat_pct"] for r in data.trend],
                 fmt.text("delight_pct"): [r["delight_pct"] for r in data.trend],
             },
-            fmt.text("chart_csat"),
+            fmt.text("chart_csat", period=period),
             fmt.short_month,
             fmt.text("share"),
         )
@@ -156,11 +179,18 @@ def chart_set(data: ReportData, fmt: Formatter) -> dict[str, Markup]:
         values = {
             (r["cohort_month"], r["months_since_first"]): r["retention_rate"] for r in data.cohorts
         }
+        in_progress = {
+            (r["cohort_month"], r["months_since_first"]) for r in data.cohorts if r["in_progress"]
+        }
+        title = fmt.text("chart_cohorts", month=fmt.month(data.month))
+        if in_progress:
+            title += f" · {fmt.text('in_progress_cells')}"
         result["cohorts"] = charts.cohort_heatmap(
             cohorts,
             offsets,
             values,
-            fmt.text("chart_cohorts"),
+            in_progress,
+            title,
             fmt.short_month,
             fmt.text("months_since_first"),
             fmt.text("cohort_month"),
@@ -174,7 +204,7 @@ def definitions(fmt: Formatter, data: ReportData) -> list[str]:
 
 
 def render_html(data: ReportData, lang: str) -> str:
-    fmt = Formatter(lang, data.build["currency"])
+    fmt = Formatter(lang, data.build["currency"], data.build["reporting_timezone"])
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
     )
@@ -184,8 +214,11 @@ def render_html(data: ReportData, lang: str) -> str:
         fmt=fmt,
         t=fmt.text,
         cards=headline_cards(data, fmt),
-        sentence=satisfaction_sentence(data, fmt),
+        bridge=bridge(data, fmt),
+        sentences=satisfaction_sentences(data, fmt),
+        satisfaction_cutoff=fmt.day(data.build["as_of"] - timedelta(days=180)),
         charts=chart_set(data, fmt),
+        warnings=[warning_text(w, fmt) for w in data.warnings],
         definitions=definitions(fmt, data),
         reason_keys={k for k in TEXTS if k.startswith("reason_")},
         lang=lang,

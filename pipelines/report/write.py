@@ -29,10 +29,15 @@ def write_reports(
     if not table_exists(con, "marts", "kpi_monthly"):
         raise LoyaltyError("no marts yet: run `loyalty run` (or `loyalty build`) before the report")
     chosen = report_month(con, month)
-    if chosen is None:
-        wanted = f"{month:%Y-%m}" if month else "a complete month"
+    if chosen is None and month is not None:
         raise LoyaltyError(
-            f"marts.kpi_monthly has no row for {wanted}; pick a month with data (--month YYYY-MM)"
+            f"marts.kpi_monthly has no row for {month:%Y-%m}; pick a month with data (--month YYYY-MM)"
+        )
+    if chosen is None:
+        raise LoyaltyError(
+            "marts.kpi_monthly has no complete month yet, so there is no report to write: no "
+            "purchase was loaded, or the data ends before a month's last day (`loyalty status` "
+            "shows rejected rows and quarantined files)"
         )
     data = load_report_data(con, chosen)
     written = []

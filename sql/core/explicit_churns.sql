@@ -1,20 +1,53 @@
 /*
 description: >
-  Explicit churns up to as_of: the CRM record's churned_at and every cancellation event.
-  A cancellation event carries no reason; where it falls on the same day as the CRM
-  churned_at both are one churn (the earlier timestamp, the CRM's reason). Other
+  Explicit churns up to as_of: the churns the CRM recorded and every cancellation event.
+  The CRM's history counts, not only its latest version: a churn an earlier export
+  recorded stays a churn (with its reason) when a later version, after a win-back, says
+  active again. Consecutive versions that say churned describe one churn; the latest of
+  them gives its date (churned_at, or the first such version's updated_at where no version
+  has one) and reason. A cancellation event carries no reason; where it falls on the same
+  day as a CRM churn both are one churn (the earlier timestamp, the CRM's reason). Other
   cancellation events have reason NULL (unknown), so they never count as switching to a
   competitor.
 incremental: {scope: customers, key: customer_id}
 */
 with
 
+versions as (
+    select
+        customer_id,
+        updated_at,
+        churned_at,
+        churn_reason,
+        churned_at is not null or coalesce(status = 'churned', false) as says_churned
+    from staging.stg_customers
+    where updated_at <= getvariable('as_of') and in_scope('customers', customer_id)
+),
+
+-- A version that does not say churned closes a run of versions that do.
+runs as (
+    select
+        *,
+        sum((not says_churned)::integer) over (
+            partition by customer_id order by updated_at rows unbounded preceding
+        ) as run_no
+    from versions
+),
+
+crm_runs as (
+    select
+        customer_id,
+        coalesce(arg_max(churned_at, updated_at), min(updated_at)) as churned_at,
+        arg_max(churn_reason, updated_at) as churn_reason
+    from runs
+    where says_churned
+    group by customer_id, run_no
+),
+
 crm as (
     select customer_id, churned_at, churn_reason, 'crm' as source
-    from core.customers
-    where churned_at is not null
-        and churned_at <= getvariable('as_of')
-        and in_scope('customers', customer_id)
+    from crm_runs
+    where churned_at <= getvariable('as_of')
 ),
 
 cancellations as (

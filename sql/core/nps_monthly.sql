@@ -3,8 +3,9 @@ description: >
   NPS and CSAT per month after de-duplication: per month the latest response of each
   known customer that carries the score (NPS and CSAT each on their own), and every
   anonymous response once. The active recommender rate looks at known promoters only
-  (an anonymous promoter cannot be matched to a referral); for the last three months its
-  90-day window is not complete yet.
+  (an anonymous promoter cannot be matched to a referral) and is NULL until as_of is at
+  or after the end of the month plus 90 days: before that, its promoters' windows are
+  still open.
 */
 with
 
@@ -79,6 +80,7 @@ csat_counts as (
 recommenders as (
     select month, avg(referred::integer) as active_recommender_rate
     from promoter_follow_up
+    where getvariable('as_of') >= month_end(month) + interval 90 day
     group by month
 ),
 

@@ -13,7 +13,7 @@ columns:
   retention_rate: retained_customers / cohort_size.
   retained_customers_unbounded: Customers of the cohort with a purchase in month cohort + k or later.
   retention_rate_unbounded: retained_customers_unbounded / cohort_size (on-or-after retention).
-  in_progress: True where month cohort + k contains as_of (not yet complete).
+  in_progress: True where month cohort + k holds as_of and is not complete (as_of before 23:59:59 of its last day).
 */
 with
 
@@ -22,7 +22,10 @@ customer_months as (
 ),
 
 as_of_month as (
-    select date_trunc('month', getvariable('as_of'))::date as month
+    select
+        date_trunc('month', getvariable('as_of'))::date as month,
+        getvariable('as_of') >= month_end(date_trunc('month', getvariable('as_of'))::date)
+            as is_complete
 ),
 
 cohorts as (
@@ -73,7 +76,7 @@ final as (
             rows unbounded preceding
         ) as retained_customers_unbounded,
         retained_customers_unbounded / grid.cohort_size as retention_rate_unbounded,
-        grid.month = as_of_month.month as in_progress
+        grid.month = as_of_month.month and not as_of_month.is_complete as in_progress
     from grid
     cross join as_of_month
     left join retained

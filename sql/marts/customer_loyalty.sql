@@ -13,7 +13,7 @@ columns:
   state: "active (active at as_of in their first spell), won_back (active at as_of after a churn), churned (not active at as_of), prospect (no purchase yet)."
   churned_at: Date of the latest churn at or before as_of (for won_back customers, the churn they were won back from); NULL if never churned.
   churn_kind: explicit (CRM churn or cancellation event) or lapse (no purchase for W days) for that churn.
-  churn_reason: CRM reason of that churn when it was explicit; NULL for lapses and unknown reasons.
+  churn_reason: CRM reason of that churn when it was explicit (for won_back customers, of the churn they were won back from, also when the CRM's latest version no longer carries it); NULL for lapses and unknown reasons.
   spells: Number of active spells (1 + number of win-backs).
   last_nps: NPS score (0-10) of the customer's latest response carrying one, up to as_of.
   nps_group: promoter (9-10), passive (7-8) or detractor (0-6) of last_nps.

@@ -33,7 +33,10 @@ bounds as (
     select
         min(idx) as first_idx,
         min(idx) + 23 as from_idx,
-        year(getvariable('as_of')) * 12 + month(getvariable('as_of')) - 2 as to_idx
+        -- The last complete month: the month of as_of once as_of reaches its last second.
+        year(getvariable('as_of')) * 12 + month(getvariable('as_of')) - 1
+            - (getvariable('as_of') < month_end(date_trunc('month', getvariable('as_of'))::date))
+                ::integer as to_idx
     from customer_months
 ),
 

@@ -3,15 +3,21 @@ description: >
   One row per calendar month (reporting time zone) from the month of the first purchase to
   the month of as_of: retention, switching, win-back, repeat purchase, revenue, and the
   NPS and CSAT of the month. Rates are fractions in [0, 1]; NULL where the denominator is
-  0. The month of as_of is incomplete (is_complete = false): its "end" is as_of.
+  0. A month is complete when as_of is at or after 23:59:59 of its last day; the month
+  that holds as_of ends at as_of. The customer bridge closes in every month:
+  active_customers_end = active_customers_start + gained_customers - lost_customers.
 columns:
   month: First day of the calendar month in the reporting time zone.
-  is_complete: True when the month ended at or before as_of; false for the month that contains as_of.
+  is_complete: True when as_of is at or after 23:59:59 of the month's last day; false for a month that holds as_of before that (in progress).
   active_customers_start: "S: customers active at the first instant of the month (a purchase in the W days before, not explicitly churned)."
-  active_customers_end: "E: customers active at the last instant of the month (at as_of for the incomplete month)."
-  new_customers: Customers whose first purchase falls in the month.
-  retention_rate: "(E - N) / S, N = customers active at the end who were not active at the start (new and won back); the share of S still active at the end."
-  churned_customers: Customers of S whose churn date (explicit churn or last purchase + W days) falls in the month.
+  active_customers_end: "E: customers active at the last instant of the month (at as_of for the month that holds as_of)."
+  new_customers: Customers whose first purchase falls in the month (also those who churned again within it).
+  gained_customers: Customers active at the end of the month who were not active at its start (new and won back); E = S + gained_customers - lost_customers.
+  gained_new_customers: Of gained_customers, those whose first purchase falls in the month.
+  gained_won_back_customers: Of gained_customers, those who had bought before (won back after a churn).
+  lost_customers: Customers of S not active at the end of the month (churned and not won back within it).
+  retention_rate: (S - lost_customers) / S, the same as (E - gained_customers) / S; the share of S still active at the end.
+  churned_customers: Customers of S whose churn date (explicit churn or last purchase + W days) falls in the month; marts.churn_reasons_monthly splits them by reason. Exceeds lost_customers by the customers won back within the month.
   switching_rate: churned_customers / S.
   competitor_switching_rate: Customers of S who churned explicitly in the month with churn_reason competitor, / S.
   won_back_customers: Customers whose purchase in the month came after a churn date (their first purchase after a churn starts a new active spell).
@@ -25,7 +31,7 @@ columns:
   passives: Responses with a score of 7 or 8.
   detractors: Responses with a score of 0 to 6.
   nps: 100 * (promoters - detractors) / n, in [-100, 100].
-  nps_moe: "95 % margin of error of nps, in NPS points: 100 * 1.96 * sqrt((p + d - (p - d)^2) / n)."
+  nps_moe: "95 % margin of error of nps in NPS points, adjusted Wald: with n' = n + 3, p' = (promoters + 0.75) / n', d' = (detractors + 0.75) / n', 100 * 1.96 * sqrt((p' + d' - (p' - d')^2) / n'); never 0, never above 100."
   nps_low_sample: True when n < min_sample (default 30); never show nps without this flag.
   nps_change: nps minus the previous month's nps.
   nps_change_moe: "Combined margin of error of the change: sqrt(moe^2 + previous moe^2)."
@@ -34,7 +40,7 @@ columns:
   csat_pct: Share of CSAT responses scoring 4 or 5 (satisfied or delighted).
   delight_pct: Share of CSAT responses scoring 5 (delighted).
   satisfied_not_delighted_pct: Share of CSAT responses scoring 4 (satisfied, the zero line).
-  active_recommender_rate: Share of the month's promoter responses followed by a referral event of the same customer within 90 days.
+  active_recommender_rate: Share of the month's promoter responses (known customers) followed by a referral event of the same customer within 90 days; NULL until as_of is at or after the end of the month plus 90 days (the window is still open).
 */
 with
 
@@ -64,9 +70,9 @@ months as (
     select
         month_start::date as month,
         month_start,
-        month_start + interval 1 month as next_start,
         least(month_start + interval 1 month - interval 1 microsecond, as_of.as_of) as end_instant,
-        month_start + interval 1 month <= as_of.as_of as is_complete
+        as_of.as_of >= month_end(month_start::date) as is_complete,
+        month_start + interval 1 month > as_of.as_of as holds_as_of
     from as_of,
         generate_series(
             (select min(month) from customer_months)::timestamptz,
@@ -143,9 +149,10 @@ running as (
     select
         months.month,
         (sum(coalesce(d.d_start, 0)) over by_month)::bigint as active_start,
+        -- The month that holds as_of ends at as_of: active then are the spells still open.
         case
-            when months.is_complete then (sum(coalesce(d.d_end, 0)) over by_month)::bigint
-            else (select open_spells from open_spells)
+            when months.holds_as_of then (select open_spells from open_spells)
+            else (sum(coalesce(d.d_end, 0)) over by_month)::bigint
         end as active_end,
         (sum(coalesce(d.d_ever, 0)) over by_month)::bigint as ever_bought_at_start,
         (sum(coalesce(d.d_buyers, 0)) over by_month)::bigint as buyers_to_date,
@@ -157,13 +164,12 @@ running as (
 
 churned as (
     select
-        churned_month::date as month,
-        count(*) as churned_customers,
-        count(*) filter (where churn_kind = 'explicit' and churn_reason = 'competitor') as competitor_churns
-    from spells
-    where churned_at is not null
-        and started_local <= churned_month
-    group by all
+        month,
+        sum(churned_customers)::bigint as churned_customers,
+        (sum(churned_customers) filter (where churn_kind = 'explicit' and reason = 'competitor'))
+            ::bigint as competitor_churns
+    from marts.churn_reasons_monthly
+    group by month
 ),
 
 -- Customers of S who churned in m but are active again at its end (won back within m).
@@ -180,6 +186,20 @@ rebounders as (
     where lost.churned_at is not null
         and lost.started_local <= lost.churned_month
         and back.ended_at > months.end_instant
+    group by all
+),
+
+-- Spells that start after the first instant of m and are still active at its end: the
+-- customers gained in m, plus the rebounders (who were active at the start as well).
+gained as (
+    select
+        months.month,
+        count(*) filter (where spells.spell_no = 1) as first_spells,
+        count(*) filter (where spells.spell_no > 1) as later_spells
+    from spells
+    inner join months on months.month = date_trunc('month', spells.started_local)::date
+    where spells.started_local > date_trunc('month', spells.started_local)
+        and spells.ended_at > months.end_instant
     group by all
 ),
 
@@ -216,9 +236,13 @@ counts as (
         running.active_start as active_customers_start,
         running.active_end as active_customers_end,
         coalesce(first_purchases.new_customers, 0) as new_customers,
+        coalesce(gained.first_spells, 0) as gained_new_customers,
+        coalesce(gained.later_spells, 0) - coalesce(rebounders.rebounders, 0)
+            as gained_won_back_customers,
+        coalesce(churned.churned_customers, 0) - coalesce(rebounders.rebounders, 0)
+            as lost_customers,
         coalesce(churned.churned_customers, 0) as churned_customers,
         coalesce(churned.competitor_churns, 0) as competitor_churns,
-        coalesce(rebounders.rebounders, 0) as rebounders,
         coalesce(won_back.won_back_customers, 0) as won_back_customers,
         running.ever_bought_at_start - running.active_start as churned_state_customers,
         running.buyers_to_date,
@@ -230,6 +254,7 @@ counts as (
     left join first_purchases on first_purchases.month = months.month
     left join churned on churned.month = months.month
     left join rebounders on rebounders.month = months.month
+    left join gained on gained.month = months.month
     left join won_back on won_back.month = months.month
     left join monthly_sales on monthly_sales.month = months.month
 ),
@@ -241,7 +266,11 @@ final as (
         counts.active_customers_start,
         counts.active_customers_end,
         counts.new_customers,
-        (counts.active_customers_start - counts.churned_customers + counts.rebounders)
+        counts.gained_new_customers + counts.gained_won_back_customers as gained_customers,
+        counts.gained_new_customers,
+        counts.gained_won_back_customers,
+        counts.lost_customers,
+        (counts.active_customers_start - counts.lost_customers)
             / nullif(counts.active_customers_start, 0) as retention_rate,
         counts.churned_customers,
         counts.churned_customers / nullif(counts.active_customers_start, 0) as switching_rate,

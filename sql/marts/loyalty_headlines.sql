@@ -15,8 +15,10 @@ columns:
   active_recommender_rate: Share of promoter responses followed by a referral within 90 days, in the latest month whose 90-day window has closed.
   active_recommender_month: The month of active_recommender_rate.
   satisfied_defectors_share: Customers of the satisfied tier (CSAT 4) who churned in their 180-day outcome window, as a share of all customers who churned in their window.
+  satisfied_customers_share: Customers of the satisfied tier as a share of all customers with an outcome window; read satisfied_defectors_share beside it.
+  satisfied_vs_delighted_switching_ratio: switching_rate_180d of the satisfied tier divided by that of the delighted tier ("satisfied customers switch k times as often"); NULL when no delighted customer switched.
   delight_lift: Retention in the outcome window of the delighted tier divided by that of the satisfied tier.
-  strongest_driver: The quality item with the highest correlation with the NPS score.
+  strongest_driver: The quality item with the highest correlation with the NPS score over the twelve months up to month.
   strongest_driver_correlation: That correlation.
 */
 with
@@ -32,16 +34,19 @@ tiers as (
     select * from marts.satisfaction_outcomes
 ),
 
+-- kpi_monthly leaves the rate NULL while the month's 90-day window is open.
 recommenders as (
     select month, active_recommender_rate from marts.kpi_monthly
-    where month + interval 1 month + interval 90 day <= getvariable('as_of')
-        and active_recommender_rate is not null
+    where active_recommender_rate is not null
     order by month desc
     limit 1
 ),
 
 drivers as (
-    select * from marts.quality_drivers where is_strongest_driver limit 1
+    select * from marts.quality_drivers
+    where is_strongest_driver and month = (select month from latest_month)
+    order by item
+    limit 1
 ),
 
 final as (
@@ -57,6 +62,11 @@ final as (
         (select active_recommender_rate from recommenders) as active_recommender_rate,
         (select month from recommenders) as active_recommender_month,
         (select share_of_all_churned from tiers where tier = 'satisfied') as satisfied_defectors_share,
+        (select customers from tiers where tier = 'satisfied')
+            / nullif((select sum(customers) from tiers), 0) as satisfied_customers_share,
+        (select switching_rate_180d from tiers where tier = 'satisfied')
+            / nullif((select switching_rate_180d from tiers where tier = 'delighted'), 0)
+            as satisfied_vs_delighted_switching_ratio,
         (select retention_rate_180d from tiers where tier = 'delighted')
             / nullif((select retention_rate_180d from tiers where tier = 'satisfied'), 0) as delight_lift,
         (select item from drivers) as strongest_driver,

@@ -12,7 +12,7 @@ columns:
   promoters: Responses with a score of 9 or 10.
   detractors: Responses with a score of 0 to 6.
   nps: 100 * (promoters - detractors) / n, in [-100, 100].
-  nps_moe: "95 % margin of error of nps, in NPS points: 100 * 1.96 * sqrt((p + d - (p - d)^2) / n)."
+  nps_moe: "95 % margin of error of nps in NPS points, adjusted Wald: with n' = n + 3, p' = (promoters + 0.75) / n', d' = (detractors + 0.75) / n', 100 * 1.96 * sqrt((p' + d' - (p' - d')^2) / n'); never 0, never above 100."
   low_sample: True when n < min_sample (default 30); never show the nps without this flag.
 */
 with

@@ -1,17 +1,22 @@
 /*
 description: >
-  Service quality drivers: per quality item (product, process, personal service; 1-5)
-  over all responses up to as_of: n, mean, top-box share and the Pearson correlation with
-  the NPS score over responses that have both. The item with the highest correlation is
-  the strongest driver of recommendation.
+  Service quality drivers per month m and quality item (product, process, personal
+  service; 1-5), over the twelve months m - 11 .. m: n, mean, top-box share and the
+  Pearson correlation with the NPS score over responses that have both. Responses are
+  de-duplicated as for the NPS, per month and item: the latest response of each known
+  customer that carries the item's score, and every anonymous response once. The item
+  with the highest correlation is the month's strongest driver of recommendation. One row
+  per item and month from the first month with a survey response to the month of as_of.
 columns:
+  month: First day of m, the last of the twelve months.
+  first_month: First day of m - 11, the first of the twelve months.
   item: product_quality, process_quality or personal_service.
-  n: Responses with a score for the item.
+  n: Responses with a score for the item in the twelve months (after de-duplication).
   mean: Mean score (1-5).
   top_box_pct: Share of those responses scoring 5.
-  correlation_with_nps: Pearson correlation of the item with nps_score over responses that have both; NULL below 3 such responses or without variance.
+  correlation_with_nps: Pearson correlation of the item with nps_score over the responses that have both; NULL below 3 such responses or without variance.
   pairs: Responses that have both the item and an NPS score.
-  is_strongest_driver: True for the item with the highest correlation_with_nps.
+  is_strongest_driver: True for the item with the highest correlation_with_nps in the month.
 */
 with
 
@@ -20,44 +25,105 @@ responses as (
 ),
 
 items as (
-    select 'product_quality' as item, product_quality as score, nps_score from responses
+    select *, 'product_quality' as item, product_quality as score from responses
+    where product_quality is not null
     union all
-    select 'process_quality', process_quality, nps_score from responses
+    select *, 'process_quality', process_quality from responses
+    where process_quality is not null
     union all
-    select 'personal_service', personal_service, nps_score from responses
+    select *, 'personal_service', personal_service from responses
+    where personal_service is not null
+),
+
+kept as (
+    select item, month, score::double as x, nps_score::double as y
+    from items
+    qualify customer_id is null
+        or row_number() over (
+            partition by item, customer_id, month order by responded_at desc, response_id desc
+        ) = 1
+),
+
+-- Sums per month and item; a twelve-month window is then a running sum over months.
+monthly as (
+    select
+        item,
+        month,
+        count(*) as n,
+        sum(x) as x_total,
+        count(*) filter (where x = 5) as top_box,
+        count(y) as pairs,
+        sum(x) filter (where y is not null) as pair_x,
+        sum(y) as pair_y,
+        sum(x * x) filter (where y is not null) as pair_xx,
+        sum(y * y) as pair_yy,
+        sum(x * y) as pair_xy
+    from kept
+    group by all
 ),
 
 all_items as (
-    select * from (values ('product_quality'), ('process_quality'), ('personal_service')) as t(item)
+    select * from (values ('product_quality'), ('process_quality'), ('personal_service'))
+        as t(item)
 ),
 
-stats as (
+months as (
+    select month_start::date as month
+    from generate_series(
+        (select min(month) from responses)::timestamptz,
+        date_trunc('month', getvariable('as_of')),
+        interval 1 month
+    ) as series(month_start)
+),
+
+windows as (
     select
-        item,
-        count(score) as n,
-        avg(score) as mean,
-        count(*) filter (where score = 5) / nullif(count(score), 0) as top_box_pct,
-        count(*) filter (where score is not null and nps_score is not null) as pairs,
-        corr(score, nps_score) as correlation
-    from items
-    group by item
+        months.month,
+        all_items.item,
+        sum(coalesce(monthly.n, 0)) over twelve as n,
+        sum(monthly.x_total) over twelve as x_total,
+        sum(coalesce(monthly.top_box, 0)) over twelve as top_box,
+        sum(coalesce(monthly.pairs, 0)) over twelve as pairs,
+        sum(monthly.pair_x) over twelve as sx,
+        sum(monthly.pair_y) over twelve as sy,
+        sum(monthly.pair_xx) over twelve as sxx,
+        sum(monthly.pair_yy) over twelve as syy,
+        sum(monthly.pair_xy) over twelve as sxy
+    from months
+    cross join all_items
+    left join monthly on monthly.month = months.month and monthly.item = all_items.item
+    window twelve as (
+        partition by all_items.item order by months.month rows between 11 preceding and current row
+    )
+),
+
+-- Integer scores keep the sums exact, so zero variance is exactly 0.
+correlations as (
+    select
+        *,
+        case
+            when pairs >= 3 and pairs * sxx - sx * sx > 0 and pairs * syy - sy * sy > 0
+                then (pairs * sxy - sx * sy)
+                    / sqrt((pairs * sxx - sx * sx) * (pairs * syy - sy * sy))
+        end as correlation_with_nps
+    from windows
 ),
 
 final as (
     select
-        all_items.item,
-        coalesce(stats.n, 0) as n,
-        stats.mean,
-        stats.top_box_pct,
-        case when stats.pairs >= 3 and not isnan(stats.correlation) then stats.correlation end
-            as correlation_with_nps,
-        coalesce(stats.pairs, 0) as pairs,
+        month,
+        (month - interval 11 month)::date as first_month,
+        item,
+        n::bigint as n,
+        x_total / nullif(n, 0) as mean,
+        top_box / nullif(n, 0) as top_box_pct,
+        correlation_with_nps,
+        pairs::bigint as pairs,
         coalesce(
-            correlation_with_nps = max(correlation_with_nps) over (),
+            correlation_with_nps = max(correlation_with_nps) over (partition by month),
             false
         ) as is_strongest_driver
-    from all_items
-    left join stats on stats.item = all_items.item
+    from correlations
 )
 
-select * from final order by item
+select * from final order by month, item

@@ -1,8 +1,15 @@
 -- The NPS formulas of the metric contract, defined once and used by every model that
 -- shows an NPS (analysts can call them too). p, d: promoter and detractor counts; n: responses.
 create or replace macro nps(p, d, n) as 100.0 * (p - d) / n;
+-- The 95 % margin in NPS points, adjusted Wald: 0.75 promoters and 0.75 detractors (3
+-- responses in all) are added, so a small sample never gets a margin of 0 and n = 1 none
+-- above 100 points. The NPS itself stays unadjusted.
 create or replace macro nps_moe(p, d, n) as
-    100.0 * 1.96 * sqrt((p / n + d / n - power(p / n - d / n, 2)) / n);
+    100.0 * 1.96 * sqrt(
+        ((p + 0.75) / (n + 3) + (d + 0.75) / (n + 3) - power((p - d) / (n + 3), 2)) / (n + 3)
+    );
+-- The last second of month m (a DATE): a month is complete when as_of is at or after it.
+create or replace macro month_end(m) as m::timestamptz + interval 1 month - interval 1 second;
 
 -- Personal data in free text: e-mail addresses and phone numbers become [email] and [phone].
 -- Phones: international (+49 ..., 0049 ...) or national with a leading 0 (0170 1234567,

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from pipelines.config import Settings
 from pipelines.generate import GenerateOptions, generate
-from pipelines.report.data import load_report_data, report_month
-from pipelines.report.render import headline_cards
+from pipelines.report.data import load_report_data, report_month, shift
+from pipelines.report.render import headline_cards, render_html
 from pipelines.report.texts import Formatter
+from pipelines.rounding import round_half_away
 from pipelines.warehouse import open_reader
-from tests.conftest import fetch_dicts, require_tool, run, write_entity
+from tests.conftest import fetch, fetch_dicts, require_tool, run, write_entity
 from tests.test_cli import loyalty
 
 
@@ -89,13 +92,152 @@ def test_low_sample_nps_is_never_shown_without_its_flag(company: Settings) -> No
     assert html.count("low sample (n=") >= len(low)
 
 
-def test_the_satisfaction_sentence_is_written_from_the_numbers(company: Settings) -> None:
+def test_the_satisfaction_sentences_are_written_from_the_numbers(company: Settings) -> None:
     (headlines,) = fetch_dicts(company, "select * from marts.loyalty_headlines")
     html = next(p for p in report_files(company) if p.name.endswith("-en.html")).read_text()
-    share = f"{headlines['satisfied_defectors_share'] * 100:.0f}\u00a0%"
-    lift = f"{headlines['delight_lift']:.1f}"
-    assert f"{share} of the customers who left within 180 days" in html
-    assert f"stayed {lift} times as often" in html
+    ratio = round_half_away(headlines["satisfied_vs_delighted_switching_ratio"], 1)
+    assert f'<p class="sentence">Satisfied customers switched {ratio:.1f} times as often' in html
+    defectors = round_half_away(headlines["satisfied_defectors_share"] * 100)
+    share = round_half_away(headlines["satisfied_customers_share"] * 100)
+    assert (
+        f"Satisfied customers were {defectors:.0f}\u00a0% of those who left within 180 days of"
+        f" their answer, and {share:.0f}\u00a0% of all customers who answered."
+    ) in html
+    lift = round_half_away(headlines["delight_lift"], 1)
+    assert f"stayed {lift:.1f} times as often" in html
+
+
+def report_html(settings: Settings, lang: str) -> str:
+    return next(p for p in report_files(settings) if p.name.endswith(f"-{lang}.html")).read_text()
+
+
+def test_the_report_describes_the_last_complete_month(company: Settings) -> None:
+    # The sample's data runs through 30 June 2026 23:59:59: June is complete.
+    assert fetch_dicts(company, "select as_of::varchar as as_of from marts.build_info") == [
+        {"as_of": "2026-06-30 23:59:59+00"}
+    ]
+    assert {p.parent.name for p in report_files(company)} == {"2026-06"}
+    assert "June 2026 · data up to 30 June 2026, 23:59" in report_html(company, "en")
+    assert "Juni 2026 · Daten bis 30. Juni 2026, 23:59 Uhr" in report_html(company, "de")
+
+
+def test_the_bridge_closes_and_is_shown(company: Settings) -> None:
+    (k,) = fetch_dicts(company, "select * from marts.kpi_monthly where month = '2026-06-01'")
+    parts = ("active_customers_start", "gained_new_customers", "gained_won_back_customers")
+    assert k["active_customers_end"] == sum(k[p] for p in parts) - k["lost_customers"]
+    html = report_html(company, "en")
+    row = re.search(r'<table class="bridge">.*?<tbody><tr>(.*?)</tr>', html, re.S)
+    assert row is not None
+    shown = [int(v.replace(",", "")) for v in re.findall(r"<td>([\d,]+)</td>", row.group(1))]
+    assert shown == [*(k[p] for p in parts), k["lost_customers"], k["active_customers_end"]]
+
+
+def test_churn_reasons_total_equals_the_kpi_total_of_the_same_twelve_months(
+    company: Settings,
+) -> None:
+    ((total,),) = fetch(
+        company,
+        "select sum(churned_customers) from marts.kpi_monthly"
+        " where month between '2025-07-01' and '2026-06-01'",
+    )
+    html = report_html(company, "en")
+    assert "Churn reasons, July 2025 – June 2026" in html
+    table = re.search(r'<table id="churn-reasons">(.*?)</table>', html, re.S)
+    assert table is not None
+    numbers = [int(v.replace(",", "")) for v in re.findall(r"<td>([\d,]+)</td>", table.group(1))]
+    assert numbers[-1] == total == sum(numbers[:-1])
+
+
+def test_every_table_and_chart_names_its_period(company: Settings) -> None:
+    html = report_html(company, "en")
+    for heading in (
+        "June 2026 at a glance",
+        "Customer bridge, June 2026",
+        "Trends, July 2024 – June 2026",
+        "Retention and switching per month, July 2024 – June 2026",
+        "NPS with 95 % confidence band, July 2024 – June 2026",
+        "Satisfied versus delighted, July 2024 – June 2026",
+        "Cohort retention, cohorts July 2025 – June 2026",
+        "purchases up to June 2026",
+        "latest answer up to 1 January 2026 and the 180 days after it",
+        "What drives recommendation, July 2025 – June 2026",
+        "Service touchpoints, June 2026",
+        "NPS by group, June 2026",
+        "Validation warnings about data of April 2026 – June 2026",
+    ):
+        assert heading in html, heading
+
+
+def test_the_cohort_heatmap_ends_at_the_report_month_and_frames_the_month_in_progress(
+    company: Settings, tmp_path: Path
+) -> None:
+    with open_reader(company.warehouse) as con:
+        data = load_report_data(con, date(2026, 5, 1))
+    assert max(shift(r["cohort_month"], r["months_since_first"]) for r in data.cohorts) == date(
+        2026, 5, 1
+    )
+    copy = company.with_overrides(warehouse=tmp_path / "mid-june.duckdb", reports=tmp_path)
+    shutil.copy(company.warehouse, copy.warehouse)
+    run(copy, "build", as_of="2026-06-15T12:00:00Z")
+    with open_reader(copy.warehouse) as con:
+        assert report_month(con, None) == date(2026, 5, 1)
+        june = load_report_data(con, date(2026, 6, 1))
+    framed = {
+        (r["cohort_month"], r["months_since_first"]) for r in june.cohorts if r["in_progress"]
+    }
+    assert framed and all(shift(c, k) == date(2026, 6, 1) for c, k in framed)
+    html = render_html(june, "en")
+    assert "framed: month still in progress" in html
+    assert html.count("stroke-dasharray") >= len(framed)
+
+
+def test_changes_of_active_customers_and_revenue(company: Settings) -> None:
+    with open_reader(company.warehouse) as con:
+        data = load_report_data(con, report_month(con, None))
+    cards = {c.key: c for c in headline_cards(data, Formatter("en", "EUR"))}
+    assert data.previous is not None and data.year_ago is not None
+    for key in ("active_customers_end", "revenue_net"):
+        now, before, year = (float(r[key]) for r in (data.kpis, data.previous, data.year_ago))
+        previous, year_ago = cards[key].changes
+        assert previous.endswith("vs. previous month") and year_ago.endswith("vs. June 2025")
+        for text, base in ((previous, before), (year_ago, year)):
+            change = round_half_away((now / base - 1) * 100, 1)
+            expected = f"{change:+.1f}\u00a0%".replace("-", "\u2212")
+            assert text.startswith("no change" if change == 0 else expected), text
+
+
+def test_german_values_and_times_are_translated(company: Settings) -> None:
+    german = report_html(company, "de")
+    for text in (
+        "Segment: Privatkunden",
+        "Kanal: Filiale",
+        "Land: Deutschland",
+        "kauft nicht mehr (inaktiv)",
+        "Bestellungen (Shop)",
+        "23:59 Uhr",
+        "Alle Abwanderungen",
+    ):
+        assert text in german, text
+    for english in ("segment: consumer", "Segment: consumer", "Kanal: store", "orders (shop)"):
+        assert english not in german
+
+
+def test_the_data_quality_panel_lists_the_warnings_of_the_report_period(
+    company: Settings,
+) -> None:
+    with open_reader(company.warehouse) as con:
+        data = load_report_data(con, report_month(con, None))
+        every = fetch_dicts(company, "select * from marts.validation_warnings")
+    first, _ = data.quality_months
+    recent = [w for w in every if w["last_data_at"].date() >= first]
+    assert every, "the sample should have validation warnings"
+    assert sorted(w["file_name"] for w in data.warnings) == sorted(w["file_name"] for w in recent)
+    assert data.older_warnings == len(every) - len(recent)
+    html = report_html(company, "en")
+    if data.older_warnings:
+        assert f"{data.older_warnings} warning(s) about older data: see validation.html" in html
+    older = [w["file_name"] for w in every if w not in recent]
+    assert not any(f"{name}:" in html for name in older)
 
 
 def test_html_is_self_contained(company: Settings) -> None:

@@ -181,8 +181,10 @@ def survey(settings: Settings) -> Settings:
 
 
 def moe(promoters: int, detractors: int, n: int) -> float:
-    p, d = promoters / n, detractors / n
-    return 100 * 1.96 * math.sqrt((p + d - (p - d) ** 2) / n)
+    """The adjusted-Wald margin of the contract, in NPS points."""
+    adjusted = n + 3
+    p, d = (promoters + 0.75) / adjusted, (detractors + 0.75) / adjusted
+    return 100 * 1.96 * math.sqrt((p + d - (p - d) ** 2) / adjusted)
 
 
 def month_row(settings: Settings, month: date) -> dict[str, object]:
@@ -214,10 +216,55 @@ def test_january_csat_delight_and_active_recommenders(survey: Settings) -> None:
 
 def test_month_over_month_change_and_its_significance(survey: Settings) -> None:
     feb = month_row(survey, date(2025, 2, 1))
-    assert (feb["nps_responses"], feb["nps"], feb["nps_moe"]) == (1, 100.0, 0.0)
+    assert (feb["nps_responses"], feb["nps"]) == (1, 100.0)
+    assert feb["nps_moe"] == pytest.approx(moe(1, 0, 1)) == pytest.approx(73.5)
     assert feb["nps_change"] == pytest.approx(90.0)
-    assert feb["nps_change_moe"] == pytest.approx(moe(4, 3, 10))
-    assert feb["nps_change_significant"] is True
+    combined = math.sqrt(moe(1, 0, 1) ** 2 + moe(4, 3, 10) ** 2)
+    assert feb["nps_change_moe"] == pytest.approx(combined)
+    assert combined < 90.0 and feb["nps_change_significant"] is True
+
+
+def scored(month: str, scores: list[int]) -> list[dict[str, object]]:
+    """Anonymous NPS responses of one month, one per score."""
+    return [
+        {"response_id": f"{month}-{i}", "responded_at": f"{month}-10T10:00:00Z", "nps_score": s}
+        for i, s in enumerate(scores)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("month", "promoters", "passives", "detractors"),
+    [("2025-03", 1, 0, 0), ("2025-04", 0, 0, 1), ("2025-05", 1, 0, 1), ("2025-06", 0, 2, 0),
+     ("2025-07", 150, 90, 60)],
+)  # fmt: skip
+def test_adjusted_wald_margins_for_small_and_large_samples(
+    settings: Settings, month: str, promoters: int, passives: int, detractors: int
+) -> None:
+    write_entity(
+        settings.landing,
+        "responses",
+        "responses.csv",
+        scored(month, [10] * promoters + [8] * passives + [3] * detractors),
+    )
+    write_entity(
+        settings.landing,
+        "orders",
+        "orders.csv",
+        [{"order_id": "O1", "customer_id": "C1", "ordered_at": f"{month}-01T10:00:00Z",
+          "net_amount": "10"}],
+    )  # fmt: skip
+    run(settings, as_of="2025-07-31T23:59:59Z")
+    n = promoters + passives + detractors
+    row = month_row(settings, date.fromisoformat(f"{month}-01"))
+    assert row["nps"] == pytest.approx(100 * (promoters - detractors) / n), "the NPS is unadjusted"
+    assert row["nps_moe"] == pytest.approx(moe(promoters, detractors, n))
+    assert 0 < row["nps_moe"] < 100
+    ((segment_moe,),) = fetch(
+        settings,
+        "select nps_moe from marts.nps_by_segment where month = ? and dimension = 'touchpoint'",
+        [date.fromisoformat(f"{month}-01")],
+    )
+    assert segment_moe == pytest.approx(moe(promoters, detractors, n))
 
 
 def test_min_sample_is_configurable(settings: Settings, survey: Settings) -> None:
@@ -270,16 +317,83 @@ def test_satisfaction_outcomes_per_tier(survey: Settings) -> None:
 def test_headline_figures(survey: Settings) -> None:
     (headline,) = fetch_dicts(survey, "select * from marts.loyalty_headlines")
     assert headline["satisfied_defectors_share"] == pytest.approx(1 / 3)
+    assert headline["satisfied_customers_share"] == pytest.approx(2 / 7)
     assert headline["delight_lift"] == pytest.approx(1.0 / 0.5)
+    assert headline["satisfied_vs_delighted_switching_ratio"] is None, "no delighted one switched"
+
+
+def test_satisfied_versus_delighted_switching_ratio(settings: Settings) -> None:
+    # Two satisfied customers (one churns in its window) and four delighted (one churns).
+    tiers = {"S1": 4, "S2": 4, "D1": 5, "D2": 5, "D3": 5, "D4": 5}
+    write_entity(
+        settings.landing,
+        "responses",
+        "responses.csv",
+        [
+            {"response_id": f"R{c}", "customer_id": c, "responded_at": "2025-01-10T10:00:00Z",
+             "csat": csat}
+            for c, csat in tiers.items()
+        ],
+    )  # fmt: skip
+    write_entity(
+        settings.landing,
+        "orders",
+        "orders.csv",
+        [
+            {"order_id": f"O{c}", "customer_id": c, "ordered_at": "2025-01-05T10:00:00Z",
+             "net_amount": "10"}
+            for c in tiers
+        ],
+    )  # fmt: skip
+    write_entity(
+        settings.landing,
+        "customers",
+        "customers.csv",
+        [
+            {"customer_id": c, "created_at": "2025-01-01", "updated_at": "2025-03-01T00:00:00Z",
+             "status": "churned", "churned_at": "2025-03-01T00:00:00Z", "churn_reason": "price"}
+            for c in ("S1", "D1")
+        ],
+    )  # fmt: skip
+    run(settings, as_of="2025-12-31T23:59:59Z", inactivity_days=365)
+    (headline,) = fetch_dicts(settings, "select * from marts.loyalty_headlines")
+    assert headline["satisfied_vs_delighted_switching_ratio"] == pytest.approx((1 / 2) / (1 / 4))
+    assert headline["satisfied_defectors_share"] == pytest.approx(1 / 2)
+    assert headline["satisfied_customers_share"] == pytest.approx(2 / 6)
+
+
+def test_the_active_recommender_rate_is_null_while_its_window_is_open(survey: Settings) -> None:
+    # January's promoters (R3, R4 anonymous; R5 K2 referred on 02-15; R9 K6 did not within
+    # 90 days): the window of January closes at 2025-01-31 23:59:59 + 90 days.
+    run(survey, "build", as_of="2025-05-01T23:59:58Z")
+    assert month_row(survey, date(2025, 1, 1))["active_recommender_rate"] is None
+    (headline,) = fetch_dicts(survey, "select * from marts.loyalty_headlines")
+    assert headline["active_recommender_rate"] is None
+    run(survey, "build", as_of="2025-05-01T23:59:59Z")
+    assert month_row(survey, date(2025, 1, 1))["active_recommender_rate"] == pytest.approx(0.5)
+    assert month_row(survey, date(2025, 2, 1))["active_recommender_rate"] is None
+    (headline,) = fetch_dicts(survey, "select * from marts.loyalty_headlines")
+    assert (headline["active_recommender_rate"], headline["active_recommender_month"]) == (
+        pytest.approx(0.5),
+        date(2025, 1, 1),
+    )
+
+
+# R1 is dropped as for the NPS: K1 answered again later in January (R2, with every item).
+KEPT = [r for r in RESPONSES if r[0] != "R1"]
 
 
 def test_quality_drivers_match_an_independent_correlation(survey: Settings) -> None:
-    drivers = {r["item"]: r for r in fetch_dicts(survey, "select * from marts.quality_drivers")}
+    drivers = {
+        r["item"]: r
+        for r in fetch_dicts(
+            survey, "select * from marts.quality_drivers where month = '2025-12-01'"
+        )
+    }
     for position, item in ((5, "product_quality"), (6, "process_quality"), (7, "personal_service")):
-        scores = [r[position] for r in RESPONSES if r[position] is not None]
-        pairs = [
-            (r[position], r[3]) for r in RESPONSES if r[position] is not None and r[3] is not None
-        ]
+        assert drivers[item]["first_month"] == date(2025, 1, 1)
+        scores = [r[position] for r in KEPT if r[position] is not None]
+        pairs = [(r[position], r[3]) for r in KEPT if r[position] is not None and r[3] is not None]
         assert drivers[item]["n"] == len(scores)
         assert drivers[item]["mean"] == pytest.approx(statistics.mean(scores))
         assert drivers[item]["top_box_pct"] == pytest.approx(scores.count(5) / len(scores))
@@ -287,6 +401,25 @@ def test_quality_drivers_match_an_independent_correlation(survey: Settings) -> N
         assert drivers[item]["correlation_with_nps"] == pytest.approx(expected)
     strongest = max(drivers.values(), key=lambda r: r["correlation_with_nps"])
     assert [i for i, r in drivers.items() if r["is_strongest_driver"]] == [strongest["item"]]
+    (headline,) = fetch_dicts(survey, "select * from marts.loyalty_headlines")
+    assert headline["strongest_driver"] == strongest["item"]
+
+
+def test_quality_drivers_cover_the_trailing_twelve_months(survey: Settings) -> None:
+    run(survey, "build", as_of="2026-01-31T23:59:59Z")
+    rows = fetch(
+        survey,
+        "select month, first_month, n, correlation_with_nps from marts.quality_drivers"
+        " where item = 'product_quality' and month in ('2025-01-01', '2025-12-01', '2026-01-01')"
+        " order by month",
+    )
+    january = len([r for r in KEPT if r[5] is not None])
+    assert [row[:3] for row in rows] == [
+        (date(2025, 1, 1), date(2024, 2, 1), january),
+        (date(2025, 12, 1), date(2025, 1, 1), january),
+        (date(2026, 1, 1), date(2025, 2, 1), 0),
+    ]
+    assert rows[0][3] == pytest.approx(rows[1][3]) and rows[2][3] is None
 
 
 def test_service_touchpoints(survey: Settings) -> None:
@@ -369,8 +502,6 @@ def test_no_surveys_no_crm_gives_empty_survey_marts(settings: Settings) -> None:
     assert fetch(settings, "select count(*), sum(customers) from marts.satisfaction_outcomes") == [
         (4, 0)
     ]
-    assert fetch(
-        settings, "select count(*), count(correlation_with_nps) from marts.quality_drivers"
-    ) == [(3, 0)]
+    assert fetch(settings, "select count(*) from marts.quality_drivers") == [(0,)]
     assert fetch(settings, "select count(*) from marts.service_touchpoints") == [(0,)]
     assert fetch(settings, "select count(*), count(nps) from marts.loyalty_headlines") == [(1, 0)]

@@ -86,16 +86,21 @@ def kpis(settings: Settings) -> dict[date, dict[str, object]]:
 
 
 EXPECTED = {
-    # month: S, E, new, retention, churned, switching, competitor, won back, churned state, winback, repeat, purchases, revenue
-    date(2025, 1, 1): (1, 4, 5, 0.0, 1, 1.0, 0.0, 0, 0, None, 1 / 5, 7, 68),
-    date(2025, 2, 1): (4, 3, 0, 0.5, 2, 0.5, 0.25, 1, 1, 1.0, 3 / 5, 3, 31),
-    date(2025, 3, 1): (3, 3, 1, 1 / 3, 2, 2 / 3, 0.0, 1, 2, 0.5, 4 / 6, 4, 81),
-    date(2025, 4, 1): (3, 2, 0, 2 / 3, 1, 1 / 3, 0.0, 0, 3, 0.0, 4 / 6, 1, 1),
+    # month: S, E, new, gained (new, won back), lost, retention, churned, switching, competitor,
+    # won back, churned state, winback, repeat, purchases, revenue
+    date(2025, 1, 1): (1, 4, 5, 4, 4, 0, 1, 0.0, 1, 1.0, 0.0, 0, 0, None, 1 / 5, 7, 68),
+    date(2025, 2, 1): (4, 3, 0, 1, 0, 1, 2, 0.5, 2, 0.5, 0.25, 1, 1, 1.0, 3 / 5, 3, 31),
+    date(2025, 3, 1): (3, 3, 1, 2, 1, 1, 2, 1 / 3, 2, 2 / 3, 0.0, 1, 2, 0.5, 4 / 6, 4, 81),
+    date(2025, 4, 1): (3, 2, 0, 0, 0, 0, 1, 2 / 3, 1, 1 / 3, 0.0, 0, 3, 0.0, 4 / 6, 1, 1),
 }
 COLUMNS = (
     "active_customers_start",
     "active_customers_end",
     "new_customers",
+    "gained_customers",
+    "gained_new_customers",
+    "gained_won_back_customers",
+    "lost_customers",
     "retention_rate",
     "churned_customers",
     "switching_rate",
@@ -114,6 +119,24 @@ def test_kpi_monthly_matches_the_hand_computation(company: Settings, month: date
     row = kpis(company)[month]
     for column, expected in zip(COLUMNS, EXPECTED[month], strict=True):
         assert row[column] == pytest.approx(expected), column
+
+
+def test_the_bridge_closes_and_churn_reasons_sum_to_churned(company: Settings) -> None:
+    for month, row in kpis(company).items():
+        assert row["active_customers_end"] == (
+            row["active_customers_start"] + row["gained_customers"] - row["lost_customers"]
+        ), month
+    assert fetch(
+        company,
+        "select month, churn_kind, reason, churned_customers from marts.churn_reasons_monthly"
+        " order by all",
+    ) == [
+        (date(2025, 1, 1), "lapse", "lapse", 1),
+        (date(2025, 2, 1), "explicit", "competitor", 1),
+        (date(2025, 2, 1), "lapse", "lapse", 1),
+        (date(2025, 3, 1), "lapse", "lapse", 2),
+        (date(2025, 4, 1), "lapse", "lapse", 1),
+    ]
 
 
 def test_months_run_from_first_purchase_to_as_of(company: Settings) -> None:
@@ -230,7 +253,8 @@ def test_win_back_shows_as_won_back_state(settings: Settings) -> None:
     ) == [(1, None)]
 
 
-def test_churn_and_win_back_inside_one_month_counts_as_retained(settings: Settings) -> None:
+def test_churn_and_win_back_inside_one_month_keeps_the_bridge_closed(settings: Settings) -> None:
+    """Y (in S) churns explicitly and buys again in February; N buys first and cancels in it."""
     write_entity(
         settings.landing,
         "orders",
@@ -238,6 +262,20 @@ def test_churn_and_win_back_inside_one_month_counts_as_retained(settings: Settin
         [
             order("Y1", "Y", "2025-01-20T12:00:00Z", "1"),
             order("Y2", "Y", "2025-02-15T12:00:00Z", "1"),
+            order("N1", "N", "2025-02-03T12:00:00Z", "1"),
+        ],
+    )
+    write_entity(
+        settings.landing,
+        "events",
+        "events.csv",
+        [
+            {
+                "event_id": "EV1",
+                "customer_id": "N",
+                "occurred_at": "2025-02-10T12:00:00Z",
+                "event_type": "cancellation",
+            }
         ],
     )
     write_entity(
@@ -256,14 +294,90 @@ def test_churn_and_win_back_inside_one_month_counts_as_retained(settings: Settin
     )
     run(settings, as_of="2025-03-10T00:00:00Z", inactivity_days=60)
     feb = kpis(settings)[date(2025, 2, 1)]
-    assert (
-        feb["active_customers_start"],
-        feb["active_customers_end"],
-        feb["churned_customers"],
-    ) == (1, 1, 1)
-    assert feb["won_back_customers"] == 1
+    columns = (
+        "active_customers_start", "active_customers_end", "churned_customers", "lost_customers",
+        "new_customers", "won_back_customers", "gained_customers",
+    )  # fmt: skip
+    assert tuple(feb[c] for c in columns) == (1, 1, 1, 0, 1, 1, 0)
+    assert feb["active_customers_end"] == (
+        feb["active_customers_start"] + feb["gained_customers"] - feb["lost_customers"]
+    )
     assert feb["retention_rate"] == 1.0
     assert feb["switching_rate"] == 1.0
+    assert fetch(
+        settings, "select churn_kind, reason, churned_customers from marts.churn_reasons_monthly"
+    ) == [("explicit", "price", 1)]
+
+
+def write_crm_history(
+    settings: Settings,
+    customer: str,
+    purchases: list[str],
+    versions: list[tuple[str, str, str | None, str | None]],
+) -> None:
+    """A customer's purchases and CRM versions (updated_at, status, churned_at, churn_reason)."""
+    write_entity(
+        settings.landing,
+        "orders",
+        "orders.csv",
+        [order(f"{customer}{i}", customer, at, "1") for i, at in enumerate(purchases)],
+    )
+    write_entity(
+        settings.landing,
+        "customers",
+        "customers.csv",
+        [
+            {"customer_id": customer, "created_at": "2025-01-01", "updated_at": updated,
+             "status": status, "churned_at": churned, "churn_reason": reason}
+            for updated, status, churned, reason in versions
+        ],
+    )  # fmt: skip
+
+
+def test_a_won_back_customer_keeps_the_reason_of_the_churn_won_back(settings: Settings) -> None:
+    """The CRM records W's churn (competitor) and, after the win-back, says active again."""
+    write_crm_history(
+        settings,
+        "W",
+        ["2025-01-10T12:00:00Z", "2025-03-01T12:00:00Z"],
+        [
+            ("2025-01-01T00:00:00Z", "active", None, None),
+            ("2025-02-01T12:00:00Z", "churned", "2025-02-01T12:00:00Z", "competitor"),
+            ("2025-03-01T12:00:00Z", "active", None, None),
+        ],
+    )
+    run(settings, as_of="2025-03-31T23:59:59Z", inactivity_days=90)
+    assert fetch(
+        settings,
+        "select state, strftime(churned_at, '%m-%d'), churn_kind, churn_reason"
+        " from marts.customer_loyalty",
+    ) == [("won_back", "02-01", "explicit", "competitor")]
+    feb = kpis(settings)[date(2025, 2, 1)]
+    assert feb["competitor_switching_rate"] == 1.0
+
+
+def test_consecutive_crm_versions_saying_churned_are_one_churn(settings: Settings) -> None:
+    """The CRM corrects V's churn date (03-05 to 03-01): one churn, and the stale date does not
+    end the win-back of 03-03."""
+    write_crm_history(
+        settings,
+        "V",
+        ["2025-01-10T12:00:00Z", "2025-03-03T12:00:00Z"],
+        [
+            ("2025-03-05T12:00:00Z", "churned", "2025-03-05T12:00:00Z", "price"),
+            ("2025-03-06T12:00:00Z", "churned", "2025-03-01T12:00:00Z", "service"),
+        ],
+    )
+    run(settings, as_of="2025-03-31T23:59:59Z", inactivity_days=90)
+    assert fetch(
+        settings,
+        "select strftime(churned_at, '%m-%d'), churn_reason, source from core.explicit_churns",
+    ) == [("03-01", "service", "crm")]
+    assert fetch(
+        settings,
+        "select spell_no, strftime(churned_at, '%m-%d'), churn_reason from core.activity_spells"
+        " order by spell_no",
+    ) == [(1, "03-01", "service"), (2, None, None)]
 
 
 def test_a_month_without_active_customers_gives_null_rates(settings: Settings) -> None:
@@ -310,3 +424,54 @@ def test_months_follow_the_reporting_time_zone(settings: Settings) -> None:
     assert fetch(berlin, "select month, new_customers from marts.kpi_monthly") == [
         (date(2025, 2, 1), 1)
     ]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "march_complete"),
+    [("2025-03-31T23:59:59Z", True), ("2025-03-31T23:00:00Z", False)],
+)
+def test_a_month_is_complete_from_23_59_59_of_its_last_day(
+    company: Settings, as_of: str, march_complete: bool
+) -> None:
+    run(company, "build", as_of=as_of, inactivity_days=30)
+    assert fetch(company, "select month, is_complete from marts.kpi_monthly order by month")[
+        -1
+    ] == (date(2025, 3, 1), march_complete)
+    assert fetch(
+        company, "select distinct month from marts.cohort_retention where in_progress"
+    ) == ([] if march_complete else [(date(2025, 3, 1),)])
+    (headline_month,) = fetch(company, "select month from marts.loyalty_headlines")[0]
+    assert headline_month == (date(2025, 3, 1) if march_complete else date(2025, 2, 1))
+
+
+@pytest.mark.parametrize(
+    ("timezone", "last_order", "as_of", "last_month", "complete"),
+    [
+        ("UTC", "2025-03-31T10:00:00Z", "2025-03-31 23:59:59", date(2025, 3, 1), True),
+        # 23:30 UTC is already 1 April, 01:30 in Berlin.
+        ("Europe/Berlin", "2025-03-31T23:30:00Z", "2025-04-01 23:59:59", date(2025, 4, 1), False),
+    ],
+)
+def test_the_default_as_of_is_the_end_of_the_last_day_with_data(
+    settings: Settings,
+    timezone: str,
+    last_order: str,
+    as_of: str,
+    last_month: date,
+    complete: bool,
+) -> None:
+    local = settings.with_overrides(timezone=timezone)
+    write_entity(
+        local.landing,
+        "orders",
+        "orders.csv",
+        [order("L1", "L", "2025-02-10T12:00:00Z", "1"), order("L2", "L", last_order, "1")],
+    )
+    run(local)
+    assert fetch(local, "select strftime(as_of, '%Y-%m-%d %H:%M:%S') from marts.build_info") == [
+        (as_of,)
+    ]
+    assert fetch(local, "select month, is_complete from marts.kpi_monthly order by month")[-1] == (
+        last_month,
+        complete,
+    )
