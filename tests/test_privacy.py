@@ -160,13 +160,6 @@ def test_email_columns_can_be_hashed_or_dropped_even_in_raw(
 # and every output is searched for them. A new output (action list, alert, e-mail) is one
 # more entry in OUTPUTS.
 EXTRA_COLUMN = "notes"
-# Leaks this test found whose fix lies in sql/staging (see KNOWN_LEAKS_REASON).
-KNOWN_LEAKS = {("customers", "segment"), ("responses", "channel"), ("responses", "language")}
-KNOWN_LEAKS_REASON = (
-    "stg_customers passes segment and stg_responses passes channel and language through "
-    "without clean_text(): they reach core, marts.customer_loyalty, marts.nps_by_segment "
-    "and the report"
-)
 
 
 def planted_fields() -> dict[tuple[str, str], str]:
@@ -433,17 +426,6 @@ def test_planted_personal_data_reaches_no_output(planted_run: PlantedRun, output
     texts = output.texts(planted_run)
     assert len(texts) >= output.least, f"{output.name}: too little to search"
     found = leaks(texts)
-    assert {key: where for key, where in found.items() if key not in KNOWN_LEAKS} == {}
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_LEAKS_REASON)
-def test_segment_channel_and_language_are_masked_too(planted_run: PlantedRun) -> None:
-    found = {}
-    for output in OUTPUTS:
-        found.update(
-            {k: w for k, w in leaks(output.texts(planted_run)).items() if k in KNOWN_LEAKS}
-        )
     assert found == {}
 
 
@@ -474,4 +456,4 @@ def test_each_planted_field_is_masked_rejected_or_kept_in_raw(planted_run: Plant
                 outcome += "; masked in staging and everything after it"
         lines.append(f"{key[0]}.{key[1]}: {planted.text!r} -> {outcome}")
     print("\n" + "\n".join(lines))
-    assert set(leaked) <= KNOWN_LEAKS
+    assert leaked == {}

@@ -32,4 +32,5 @@ final as (
     select * exclude (export_rank) from ranked where export_rank = 1
 )
 
-select * from final
+-- Free text leaves raw cleaned: control characters removed, e-mails and phone numbers masked.
+select * replace (clean_text(segment) as segment) from final

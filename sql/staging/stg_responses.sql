@@ -44,4 +44,8 @@ final as (
 )
 
 -- Free text leaves raw cleaned: control characters removed, e-mails and phone numbers masked.
-select * replace (clean_text(comment) as comment) from final
+select * replace (
+    clean_text(comment) as comment,
+    clean_text(channel) as channel,
+    clean_text(language) as language
+) from final

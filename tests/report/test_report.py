@@ -227,7 +227,7 @@ def test_the_data_quality_panel_lists_the_warnings_of_the_report_period(
 ) -> None:
     with open_reader(company.warehouse) as con:
         data = load_report_data(con, report_month(con, None))
-        every = fetch_dicts(company, "select * from marts.validation_warnings")
+    every = fetch_dicts(company, "select * from marts.validation_warnings")
     first, _ = data.quality_months
     recent = [w for w in every if w["last_data_at"].date() >= first]
     assert every, "the sample should have validation warnings"
