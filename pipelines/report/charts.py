@@ -52,9 +52,12 @@ def to_svg(figure: plt.Figure) -> str:
     return text[text.index("<svg") :]
 
 
-def percent_axis(axis: Any, digits: int = 0) -> None:
-    """Percentages on the y axis, the same in every language."""
-    axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.{digits}f} %"))
+Percent = Callable[[float, int], str]
+
+
+def percent_axis(axis: Any, percent: Percent, digits: int = 0) -> None:
+    """Percentages on the y axis, written as the report's language writes them."""
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: percent(v, digits)))
 
 
 def month_ticks(axis: Any, months: list[date], labels: Callable[[date], str]) -> None:
@@ -71,6 +74,7 @@ def retention_chart(
     title: str,
     names: tuple[str, str],
     labels: Callable[[date], str],
+    percent: Percent,
 ) -> str:
     """Retention above switching, each on an axis fitted to its own range, so both show movement."""
     figure, (top, bottom) = plt.subplots(
@@ -90,7 +94,7 @@ def retention_chart(
         )
         axis.set_ylabel(name, fontsize=8)
         axis.margins(y=0.25)
-        percent_axis(axis, 1)
+        percent_axis(axis, percent, 1)
         axis.grid(axis="y", alpha=0.3)
     top.set_title(title, loc="left")
     month_ticks(bottom, months, labels)
@@ -103,6 +107,7 @@ def rates_chart(
     title: str,
     labels: Callable[[date], str],
     ylabel: str,
+    percent: Percent,
 ) -> str:
     """Monthly rates as lines, e.g. retention and switching."""
     figure, axis = plt.subplots(figsize=(6.2, 2.6))
@@ -116,7 +121,7 @@ def rates_chart(
         )
     axis.set_title(title, loc="left")
     axis.set_ylabel(ylabel)
-    percent_axis(axis)
+    percent_axis(axis, percent)
     month_ticks(axis, months, labels)
     axis.legend(frameon=False, loc="best")
     axis.grid(axis="y", alpha=0.3)
@@ -228,7 +233,9 @@ def cohort_heatmap(
     return to_svg(figure)
 
 
-def tier_bars(tiers: list[str], values: list[float | None], title: str, ylabel: str) -> str:
+def tier_bars(
+    tiers: list[str], values: list[float | None], title: str, ylabel: str, percent: Percent
+) -> str:
     """One bar per satisfaction tier, e.g. the switching rate within 180 days."""
     figure, axis = plt.subplots(figsize=(4.2, 2.4))
     colours = [OKABE_ITO["vermillion"], OKABE_ITO["orange"], OKABE_ITO["sky"], OKABE_ITO["green"]]
@@ -236,9 +243,9 @@ def tier_bars(tiers: list[str], values: list[float | None], title: str, ylabel: 
     axis.bar(tiers, heights, color=colours[: len(tiers)])
     for x, v in enumerate(values):
         if v is not None:
-            axis.text(x, v, f"{v * 100:.0f} %", ha="center", va="bottom", fontsize=8)
+            axis.text(x, v, percent(v, 0), ha="center", va="bottom", fontsize=8)
     axis.set_title(title, loc="left")
     axis.set_ylabel(ylabel)
-    percent_axis(axis)
+    percent_axis(axis, percent)
     axis.tick_params(axis="x", labelsize=8)
     return to_svg(figure)

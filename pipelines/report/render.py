@@ -141,6 +141,7 @@ def chart_set(data: ReportData, fmt: Formatter) -> dict[str, Markup]:
             fmt.text("chart_retention", period=period),
             (fmt.text("retention_rate"), fmt.text("switching_rate")),
             fmt.short_month,
+            fmt.percent,
         )
     }
     if data.has_surveys:
@@ -163,6 +164,7 @@ def chart_set(data: ReportData, fmt: Formatter) -> dict[str, Markup]:
             fmt.text("chart_csat", period=period),
             fmt.short_month,
             fmt.text("share"),
+            fmt.percent,
         )
         result["tiers"] = charts.tier_bars(
             [fmt.text(t).split(" (")[0] for t in TIERS],
@@ -172,6 +174,7 @@ def chart_set(data: ReportData, fmt: Formatter) -> dict[str, Markup]:
             ],
             fmt.text("switching_180d"),
             fmt.text("share"),
+            fmt.percent,
         )
     if data.cohorts:
         cohorts = sorted({r["cohort_month"] for r in data.cohorts})

@@ -222,6 +222,15 @@ def test_german_values_and_times_are_translated(company: Settings) -> None:
         assert english not in german
 
 
+def test_chart_percentages_are_written_as_each_language_writes_them(company: Settings) -> None:
+    ticks = r">(\d+)[.,](\d)\u00a0%<"
+    english, german = (
+        re.findall(ticks.replace("[.,]", sep), report_html(company, lang))
+        for lang, sep in (("en", r"\."), ("de", ","))
+    )
+    assert english and english == german
+
+
 def test_the_data_quality_panel_lists_the_warnings_of_the_report_period(
     company: Settings,
 ) -> None:
