@@ -109,8 +109,7 @@ def parse_target(where: str, item: object) -> Target:
     value = number(f"{where}: value", item["value"])
     if METRICS[metric].unit == "rate" and not 0 <= value <= 1:
         raise LoyaltyError(
-            f"{where}: {metric} is a fraction from 0 to 1, got {value!r} "
-            f"(write 0.95 for 95 %)"
+            f"{where}: {metric} is a fraction from 0 to 1, got {value!r} (write 0.95 for 95 %)"
         )
     if METRICS[metric].unit == "points" and not -100 <= value <= 100:
         raise LoyaltyError(f"{where}: {metric} lies between -100 and 100, got {value!r}")
