@@ -3,9 +3,10 @@ description: >
   One row per month and rule that fired (and per metric for missed targets): what to tell
   people, in English and German, written from the numbers. Rules: target_missed (a
   complete month misses a target of config/targets.yaml), nps_significant_drop (the NPS
-  fell by more than the combined margin of error; the message names the group of
-  marts.nps_change_attribution that contributed most), retention_drop (retention more than
-  retention_drop_pp points below the mean of the six complete months before), and
+  fell by more than the combined margin of error; the message names the touchpoint of
+  marts.nps_change_attribution whose own NPS pulled it down most), retention_drop
+  (retention more than retention_drop_pp points below the mean of the six complete months
+  before), and
   validation_quarantine (export files quarantined in the month, by their loaded_at). `loyalty
   alerts --send` and the loyalty_alerts DAG deliver each alert once per destination
   (audit.alert_deliveries).
@@ -80,7 +81,13 @@ missed as (
         *,
         case when unit = 'rate' then 100 else 1 end as scale,
         case when unit = 'rate' then ' %' else '' end as suffix,
-        case when unit = 'rate' then '%.1f' else '%+.1f' end as pattern
+        -- Two decimals where one would round the difference away (a target below 1 %).
+        case
+            when unit = 'rate' and threshold < 0.01 then '%.2f'
+            when unit = 'rate' then '%.1f'
+            else '%+.1f'
+        end as pattern,
+        case when unit = 'rate' and threshold < 0.01 then '%.2f' else '%.1f' end as gap_pattern
     from measured
     where case when direction = '>=' then value < threshold else value > threshold end
 ),
@@ -102,7 +109,7 @@ target_alerts as (
             if(missed.direction = '>=', 'below', 'above'),
             if(missed.direction = '>=', 'at least', 'at most'),
             printf(missed.pattern, missed.threshold * missed.scale) || missed.suffix,
-            printf('%.1f', abs(missed.value - missed.threshold) * missed.scale),
+            printf(missed.gap_pattern, abs(missed.value - missed.threshold) * missed.scale),
             if(missed.direction = '>=', 'short', 'over')
         ) as message_en,
         printf(
@@ -114,7 +121,7 @@ target_alerts as (
             if(missed.direction = '>=', 'mindestens', 'höchstens'),
             replace(printf(missed.pattern, missed.threshold * missed.scale), '.', ',')
                 || missed.suffix,
-            replace(printf('%.1f', abs(missed.value - missed.threshold) * missed.scale), '.', ','),
+            replace(printf(missed.gap_pattern, abs(missed.value - missed.threshold) * missed.scale), '.', ','),
             if(missed.unit = 'rate', 'Prozentpunkte', 'Punkte'),
             if(missed.direction = '>=', 'darunter', 'darüber')
         ) as message_de
@@ -122,12 +129,14 @@ target_alerts as (
     inner join month_names on month_names.month = missed.month
 ),
 
--- The group that pulled the NPS down most, over all dimensions of the attribution.
+-- The touchpoint whose own NPS pulled the total down most (the lowest score effect): the
+-- touchpoint is where the experience happened, and a score effect is a change in how
+-- customers answered, not in who answered. Another dimension only when no touchpoint has rows.
 top_movers as (
     select *
     from attribution
     qualify row_number() over (
-        partition by month order by contribution, dimension, value
+        partition by month order by dimension <> 'touchpoint', score_effect, dimension, value
     ) = 1
 ),
 
@@ -140,7 +149,7 @@ nps_drops as (
         kpi.nps - kpi.nps_change as previous_nps,
         top_movers.dimension,
         top_movers.value as group_value,
-        top_movers.contribution,
+        top_movers.score_effect,
         top_movers.nps_change as group_change,
         case top_movers.dimension
             when 'touchpoint' then 'Kontaktpunkt'
@@ -170,12 +179,9 @@ nps_alerts as (
             month_names.month_en,
             nps_drops.nps_change_moe
         ) || coalesce(
-            printf(
-                '; the largest part came from %s %s (%+.1f points',
-                nps_drops.dimension,
-                nps_drops.group_value,
-                nps_drops.contribution
-            ) || coalesce(printf('; its own NPS %+.1f points', nps_drops.group_change), '') || ')',
+            printf('; the largest part came from the %s %s (', nps_drops.group_value, nps_drops.dimension)
+            || coalesce(printf('its NPS %+.1f points, ', nps_drops.group_change), '')
+            || printf('%+.1f points of the change)', nps_drops.score_effect),
             ''
         ) || '.' as message_en,
         printf(
@@ -185,16 +191,12 @@ nps_alerts as (
             replace(printf('%+.1f', nps_drops.nps), '.', ','),
             replace(printf('%.1f', nps_drops.nps_change_moe), '.', ',')
         ) || coalesce(
-            printf(
-                '; den größten Teil trug %s %s bei (%s Punkte',
-                nps_drops.dimension_de,
-                nps_drops.group_value,
-                replace(printf('%+.1f', nps_drops.contribution), '.', ',')
-            ) || coalesce(
-                '; sein eigener NPS ' || replace(printf('%+.1f', nps_drops.group_change), '.', ',')
-                || ' Punkte',
+            printf('; der größte Teil kam vom %s %s (', nps_drops.dimension_de, nps_drops.group_value)
+            || coalesce(
+                'sein NPS ' || replace(printf('%+.1f', nps_drops.group_change), '.', ',') || ' Punkte, ',
                 ''
-            ) || ')',
+            )
+            || replace(printf('%+.1f', nps_drops.score_effect), '.', ',') || ' Punkte der Änderung)',
             ''
         ) || '.' as message_de
     from nps_drops

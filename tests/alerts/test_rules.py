@@ -21,7 +21,7 @@ KPI_COLUMNS = (
     "nps double, nps_change double, nps_change_moe double, nps_change_significant boolean"
 )
 ATTRIBUTION_COLUMNS = (
-    "month date, dimension varchar, value varchar, nps_change double, contribution double"
+    "month date, dimension varchar, value varchar, nps_change double, score_effect double"
 )
 TARGETS = Targets(
     (
@@ -114,9 +114,10 @@ def test_target_messages_in_english_and_german() -> None:
     )
     competitor = by_metric["competitor_switching_rate"]
     assert competitor["severity"] == "critical"
+    # A target below 1 % is shown with two decimals, so a small miss is not "0.0 points".
     assert competitor["message_en"] == (
-        "Switching to competitors was 0.8 % in May 2025: above the target of at most 0.5 % "
-        "(0.3 points over)."
+        "Switching to competitors was 0.81 % in May 2025: above the target of at most 0.50 % "
+        "(0.31 points over)."
     )
 
 
@@ -143,11 +144,13 @@ def test_significant_nps_drop(values: dict, fires: bool) -> None:
     assert [a["rule"] for a in fired] == (["nps_significant_drop"] if fires else [])
 
 
-def test_nps_drop_names_the_largest_contribution() -> None:
+def test_nps_drop_names_the_touchpoint_whose_own_nps_pulled_most() -> None:
     attribution = [
-        (month(6), "touchpoint", "relationship", -48.0, -12.3),
-        (month(6), "touchpoint", "support", -5.0, -7.1),
-        (month(6), "country", "DE", -20.0, -10.0),
+        (month(6), "touchpoint", "post_purchase", -10.7, -3.9),
+        (month(6), "touchpoint", "relationship", -48.0, -9.7),
+        (month(6), "touchpoint", "support", -11.4, -4.9),
+        # A bigger score effect in another dimension: the touchpoint is named all the same.
+        (month(6), "segment", "consumer", -20.9, -14.7),
     ]
     fired = alerts(
         [kpi_row(6, **NPS_DROP, nps_change_significant=True)], attribution, targets=Targets(())
@@ -158,13 +161,23 @@ def test_nps_drop_names_the_largest_contribution() -> None:
     )
     assert alert["message_en"] == (
         "NPS fell 19.4 points to +14.7 in June 2025 (significant: the margin of error is 12.0 "
-        "points); the largest part came from touchpoint relationship (-12.3 points; its own NPS "
-        "-48.0 points)."
+        "points); the largest part came from the relationship touchpoint (its NPS -48.0 "
+        "points, -9.7 points of the change)."
     )
     assert alert["message_de"] == (
         "Der NPS fiel im Juni 2025 um 19,4 Punkte auf +14,7 (signifikant: die Fehlerspanne "
-        "beträgt 12,0 Punkte); den größten Teil trug Kontaktpunkt relationship bei (-12,3 "
-        "Punkte; sein eigener NPS -48,0 Punkte)."
+        "beträgt 12,0 Punkte); der größte Teil kam vom Kontaktpunkt relationship (sein NPS "
+        "-48,0 Punkte, -9,7 Punkte der Änderung)."
+    )
+
+
+def test_nps_drop_without_touchpoints_names_another_group() -> None:
+    attribution = [(month(6), "segment", "consumer", None, -14.7)]
+    (alert,) = alerts(
+        [kpi_row(6, **NPS_DROP, nps_change_significant=True)], attribution, targets=Targets(())
+    )
+    assert alert["message_en"].endswith(
+        "the largest part came from the consumer segment (-14.7 points of the change)."
     )
 
 
