@@ -18,6 +18,7 @@ The survey (anonymous responses, touchpoint / channel):
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.generate import GenerateOptions, generate
+from pipelines.warehouse import open_snapshot
 from tests.conftest import fetch, fetch_dicts, run, write_entity
 
 AS_OF = "2025-03-31T23:59:59Z"
@@ -341,3 +343,21 @@ def test_attribution_effects_sum_to_the_nps_change(sample_company: Settings) -> 
     for month, _, effects, total in rows:
         assert total == changes[month]
         assert math.fabs(effects - total) < 1e-9
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "breakdowns.md"
+
+
+@pytest.mark.slow
+def test_the_worked_examples_run_as_written(sample_company: Settings) -> None:
+    queries = re.findall(r"```sql\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    assert len(queries) == 5
+    with open_snapshot(sample_company.warehouse) as con:
+        results = [con.execute(sql).fetchall() for sql in queries]
+    assert all(results)
+    channels = {row[0] for row in results[0]}
+    assert channels == {"app", "store", "web"}
+    attribution = results[3]
+    assert sum(row[9] for row in attribution) == pytest.approx(attribution[0][10], abs=0.2)
+    for _, _, mix, score, contribution, total in results[4]:
+        assert contribution == total and mix + score == pytest.approx(total, abs=0.011)
