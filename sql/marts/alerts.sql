@@ -36,15 +36,8 @@ quarantined_files as (
     select file_name, loaded_at from audit.files where status = 'quarantined'
 ),
 
-targets as (
-    select unnest(
-        from_json(
-            coalesce(getvariable('alert_targets'), '[]'),
-            '[{"metric": "VARCHAR", "direction": "VARCHAR", "value": "DOUBLE", "severity": "VARCHAR",
-               "label_en": "VARCHAR", "label_de": "VARCHAR", "unit": "VARCHAR"}]'
-        ),
-        recursive := true
-    )
+kpi_targets as (
+    select * from marts.kpi_targets where is_complete
 ),
 
 month_names as (
@@ -60,22 +53,6 @@ month_names as (
     )
 ),
 
--- Each target against each complete month; a metric kpi_monthly does not hold is skipped.
-measured as (
-    select
-        kpi.month,
-        targets.metric,
-        targets.direction,
-        targets.value as threshold,
-        targets.severity,
-        targets.label_en,
-        targets.label_de,
-        targets.unit,
-        (to_json(kpi) ->> targets.metric)::double as value
-    from kpi
-    cross join targets
-),
-
 missed as (
     select
         *,
@@ -83,13 +60,13 @@ missed as (
         case when unit = 'rate' then ' %' else '' end as suffix,
         -- Two decimals where one would round the difference away (a target below 1 %).
         case
-            when unit = 'rate' and threshold < 0.01 then '%.2f'
+            when unit = 'rate' and target < 0.01 then '%.2f'
             when unit = 'rate' then '%.1f'
             else '%+.1f'
         end as pattern,
-        case when unit = 'rate' and threshold < 0.01 then '%.2f' else '%.1f' end as gap_pattern
-    from measured
-    where case when direction = '>=' then value < threshold else value > threshold end
+        case when unit = 'rate' and target < 0.01 then '%.2f' else '%.1f' end as gap_pattern
+    from kpi_targets
+    where not is_met
 ),
 
 target_alerts as (
@@ -98,7 +75,7 @@ target_alerts as (
         'target_missed' as rule,
         missed.metric,
         missed.value,
-        missed.threshold,
+        missed.target as threshold,
         null::double as baseline,
         missed.severity,
         printf(
@@ -108,8 +85,8 @@ target_alerts as (
             month_names.month_en,
             if(missed.direction = '>=', 'below', 'above'),
             if(missed.direction = '>=', 'at least', 'at most'),
-            printf(missed.pattern, missed.threshold * missed.scale) || missed.suffix,
-            printf(missed.gap_pattern, abs(missed.value - missed.threshold) * missed.scale),
+            printf(missed.pattern, missed.target * missed.scale) || missed.suffix,
+            printf(missed.gap_pattern, abs(missed.value - missed.target) * missed.scale),
             if(missed.direction = '>=', 'short', 'over')
         ) as message_en,
         printf(
@@ -119,9 +96,9 @@ target_alerts as (
             replace(printf(missed.pattern, missed.value * missed.scale), '.', ',') || missed.suffix,
             if(missed.direction = '>=', 'unter', 'über'),
             if(missed.direction = '>=', 'mindestens', 'höchstens'),
-            replace(printf(missed.pattern, missed.threshold * missed.scale), '.', ',')
+            replace(printf(missed.pattern, missed.target * missed.scale), '.', ',')
                 || missed.suffix,
-            replace(printf(missed.gap_pattern, abs(missed.value - missed.threshold) * missed.scale), '.', ','),
+            replace(printf(missed.gap_pattern, abs(missed.value - missed.target) * missed.scale), '.', ','),
             if(missed.unit = 'rate', 'Prozentpunkte', 'Punkte'),
             if(missed.direction = '>=', 'darunter', 'darüber')
         ) as message_de

@@ -1,7 +1,7 @@
 """marts.alerts: each rule fires past its boundary and not at it; the messages carry the numbers.
 
-The model runs on a few rows written into a fresh DuckDB (its inputs only), as dbt's unit
-tests do.
+The models (marts.kpi_targets, then marts.alerts) run on a few rows written into a fresh
+DuckDB (their inputs only), as dbt's unit tests do.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pipelines.config import SQL_DIR
 from pipelines.models import parse_model
 
 ALERTS = parse_model(SQL_DIR / "marts" / "alerts.sql")
+KPI_TARGETS = parse_model(SQL_DIR / "marts" / "kpi_targets.sql")
 KPI_COLUMNS = (
     "month date, is_complete boolean, retention_rate double, competitor_switching_rate double, "
     "nps double, nps_change double, nps_change_moe double, nps_change_significant boolean"
@@ -76,6 +77,7 @@ def alerts(
         con.executemany("insert into audit.files values (?, ?, ?)", files)
     con.execute("set variable alert_targets = ?", [targets.as_json()])
     con.execute("set variable retention_drop_pp = ?::double", [targets.retention_drop_pp])
+    con.execute(f"create table marts.kpi_targets as {KPI_TARGETS.sql}")
     cursor = con.execute(ALERTS.sql)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
