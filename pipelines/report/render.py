@@ -101,11 +101,11 @@ def headline_cards(data: ReportData, fmt: Formatter) -> list[Card]:
     return [with_target(card, targets.get(card.key), fmt) for card in cards]
 
 
-def target_value(row: Row, fmt: Formatter) -> str:
-    """A target as the cards show it: a rate below 1 % with two decimals, the NPS signed."""
+def shown(row: Row, value: float | None, fmt: Formatter) -> str:
+    """A value of a target's metric: the NPS signed, a rate with two decimals when the target is below 1 %."""
     if row["unit"] == "points":
-        return fmt.signed(row["target"])
-    return fmt.percent(row["target"], 2 if row["target"] < 0.01 else 1)
+        return fmt.signed(value)
+    return fmt.percent(value, 2 if row["target"] < 0.01 else 1)
 
 
 def target_status(row: Row) -> str:
@@ -121,9 +121,11 @@ def with_target(card: Card, row: Row | None, fmt: Formatter) -> Card:
     if row is None:
         return card
     key = "target_at_least" if row["direction"] == ">=" else "target_at_most"
+    # The value as precise as its target, so 0.53 % does not read as 0.5 % against 0.50 %.
     return replace(
         card,
-        target=fmt.text("target", value=fmt.text(key, value=target_value(row, fmt))),
+        text=shown(row, row["value"], fmt) if row["unit"] == "rate" else card.text,
+        target=fmt.text("target", value=fmt.text(key, value=shown(row, row["target"], fmt))),
         status=target_status(row),
     )
 
@@ -165,10 +167,10 @@ def verdict(data: ReportData, fmt: Formatter) -> Verdict | None:
         fmt.text(
             "verdict_item",
             label=in_sentence(row[f"label_{fmt.lang}"]),
-            value=target_value({**row, "target": row["value"]}, fmt),
+            value=shown(row, row["value"], fmt),
             target=fmt.text(
                 "target_at_least" if row["direction"] == ">=" else "target_at_most",
-                value=target_value(row, fmt),
+                value=shown(row, row["target"], fmt),
             ),
         )
         for row in missed
