@@ -9,6 +9,7 @@ import pytest
 from pipelines.alerts.targets import Target, load_targets
 from pipelines.config import TARGETS_FILE
 from pipelines.errors import LoyaltyError
+from tests.test_cli import loyalty
 
 
 def targets_file(tmp_path: Path, text: str) -> Path:
@@ -91,3 +92,20 @@ def test_an_empty_file_means_no_targets(tmp_path: Path) -> None:
     targets = load_targets(targets_file(tmp_path, "# no targets yet\n"))
     assert targets.targets == ()
     assert targets.retention_drop_pp == 2.0
+
+
+def test_a_broken_targets_file_stops_the_build_with_one_line(tmp_path: Path) -> None:
+    path = targets_file(
+        tmp_path, "targets:\n  - {metric: retention, direction: '>=', value: 0.9}\n"
+    )
+    result = loyalty(
+        "build",
+        cwd=tmp_path,
+        env={"LOYALTY_TARGETS": str(path), "LOYALTY_WAREHOUSE": str(tmp_path / "w.duckdb")},
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (
+        f"error: {path}: targets entry 1: unknown metric 'retention'; did you mean 'retention_rate'?"
+        in " ".join(result.stderr.split())
+    )
