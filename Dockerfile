@@ -13,6 +13,7 @@ RUN pip install --no-cache-dir -r /opt/loyalty/requirements.lock
 COPY --chown=airflow:root pipelines /opt/loyalty/pipelines
 COPY --chown=airflow:root sql /opt/loyalty/sql
 COPY --chown=airflow:root sources /opt/loyalty/sources
+COPY --chown=airflow:root config /opt/loyalty/config
 COPY --chown=airflow:root expectations /opt/loyalty/expectations
 COPY --chown=airflow:root dags /opt/airflow/dags
 COPY --chown=airflow:root scripts/airflow-init /opt/loyalty/scripts/airflow-init

@@ -558,6 +558,45 @@ def notify_command(
     out.print(f"published on {channel} ({listeners} listener(s))", highlight=False)
 
 
+@app.command("alerts")
+def alerts_command(
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send",
+            help="Deliver the new alerts (e-mail with the report attached, webhook), each once per destination.",
+        ),
+    ] = False,
+    warehouse: Warehouse = None,
+) -> None:
+    """Show the alerts (marts.alerts) each destination has not received yet; --send delivers them.
+
+    Destinations come from .env: LOYALTY_ALERT_EMAIL_TO with LOYALTY_SMTP_*, and
+    LOYALTY_ALERT_WEBHOOK_URL (docs/alerts.md). audit.alert_deliveries records what was sent.
+    """
+    from pipelines.alerts.send import deliver_alerts, email_sender_from_env, preview_alerts
+    from pipelines.alerts.settings import delivery_from_env
+
+    settings = settings_for(warehouse=warehouse)
+    delivery = delivery_from_env()
+    if not send:
+        for destination, alerts in preview_alerts(settings, delivery).items():
+            out.print(f"{destination}: {len(alerts)} new alert(s)", highlight=False, markup=False)
+            for alert in alerts:
+                out.print(
+                    f"  [{alert.severity}] {alert.message(delivery.language)}",
+                    highlight=False,
+                    markup=False,
+                )
+        out.print("next: loyalty alerts --send delivers them, each once per destination")
+        return
+    results = deliver_alerts(settings, delivery, email_sender_from_env(delivery))
+    for result in results:
+        out.print(result.line(), highlight=False, markup=False)
+    if any(result.error for result in results):
+        raise typer.Exit(1)
+
+
 @app.command("release")
 def release_command(
     file: Annotated[str, typer.Argument(help="The quarantined file: its name or its path.")],

@@ -19,6 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 SOURCES_FILE = PROJECT_ROOT / "sources" / "sources.yaml"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+TARGETS_FILE = PROJECT_ROOT / "config" / "targets.yaml"
 # A landing file larger than this is quarantined unread (LOYALTY_MAX_FILE_BYTES).
 DEFAULT_MAX_FILE_BYTES = 2 * 1024**3
 SIZE = re.compile(r"(?i)\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*")
@@ -41,6 +42,7 @@ ENVIRONMENT = {
     "warehouse": "LOYALTY_WAREHOUSE",
     "reports": "LOYALTY_REPORTS",
     "sources_file": "LOYALTY_SOURCES",
+    "targets_file": "LOYALTY_TARGETS",
     "as_of": "LOYALTY_AS_OF",
     "inactivity_days": "LOYALTY_INACTIVITY_DAYS",
     "timezone": "LOYALTY_TIMEZONE",
@@ -128,6 +130,7 @@ class Settings:
     warehouse: Path = Path("data/warehouse.duckdb")
     reports: Path = Path("data/reports")
     sources_file: Path = SOURCES_FILE
+    targets_file: Path = TARGETS_FILE
     as_of: datetime | None = None
     inactivity_days: int = 180
     timezone: str = "UTC"
@@ -164,7 +167,7 @@ def check_settings(settings: Settings) -> None:
             f"{setting_name('currency')} must be a three-letter ISO 4217 code like EUR or USD, "
             f"got {settings.currency!r}"
         )
-    for field in ("landing", "warehouse", "reports", "sources_file"):
+    for field in ("landing", "warehouse", "reports", "sources_file", "targets_file"):
         path = getattr(settings, field)
         if not isinstance(path, Path) or not str(path).strip() or "\x00" in str(path):
             raise LoyaltyError(f"{setting_name(field)} must be a path, got {path!r}")
@@ -197,6 +200,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "warehouse": Path,
     "reports": Path,
     "sources_file": Path,
+    "targets_file": Path,
     "inactivity_days": int,
     "timezone": str.strip,
     "currency": lambda text: text.strip().upper(),

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import yaml
 
+from pipelines.alerts.targets import set_alert_parameters
 from pipelines.config import SQL_DIR, Settings
 from pipelines.errors import LoyaltyError, ModelError
 from pipelines.incremental import (
@@ -151,6 +152,7 @@ def set_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -> dateti
     con.execute("set variable inactivity_days = ?::integer", [settings.inactivity_days])
     con.execute("set variable min_sample = ?::integer", [settings.min_sample])
     con.execute("set variable currency = ?", [settings.currency])
+    set_alert_parameters(con, settings.targets_file)
     return as_of
 
 

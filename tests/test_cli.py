@@ -30,7 +30,19 @@ def loyalty(
 
 @pytest.mark.parametrize(
     "command",
-    ["generate", "ingest", "validate", "build", "report", "run", "status", "sql", "docs", "reload"],
+    [
+        "generate",
+        "ingest",
+        "validate",
+        "build",
+        "report",
+        "run",
+        "status",
+        "sql",
+        "docs",
+        "reload",
+        "alerts",
+    ],
 )
 def test_every_command_has_help(tmp_path: Path, command: str) -> None:
     result = loyalty(command, "--help", cwd=tmp_path)

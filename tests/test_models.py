@@ -204,7 +204,15 @@ def test_a_quarantined_file_influences_no_number(settings: Settings) -> None:
     assert fetch(settings, "select status from audit.files where file_name = 'orders_future.csv'")[
         0
     ] == ("quarantined",)
+    # The quarantine itself is news: marts.alerts gains its validation_quarantine row.
+    numbers = {table: digest for table, digest in marts.items() if table != "alerts"}
     for full_build in (False, True):
         run(settings.with_overrides(full_build=full_build), "build")
-        assert checksums(settings.warehouse) == marts
-        assert checksums(snapshot_path(settings.warehouse)) == marts
+        for database in (settings.warehouse, snapshot_path(settings.warehouse)):
+            after = checksums(database)
+            assert {
+                table: digest for table, digest in after.items() if table != "alerts"
+            } == numbers
+        assert fetch(
+            settings, "select metric, value from marts.alerts where rule = 'validation_quarantine'"
+        ) == [("quarantined_files", 1.0)]

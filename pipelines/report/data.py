@@ -41,6 +41,9 @@ class ReportData:
     older_warnings: int = 0
     drift: list[Row] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)
+    targets: list[Row] = field(default_factory=list)
+    alerts: list[Row] = field(default_factory=list)
+    movers: list[Row] = field(default_factory=list)
 
     @property
     def trend_months(self) -> tuple[date, date]:
@@ -152,7 +155,34 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month: date) -> ReportData:
         older_warnings=sum(1 for w in warnings if not w["in_period"]),
         sources={r["entity"]: r["files"] for r in rows(con, SOURCES_SQL)},
         drift=rows(con, DRIFT_SQL) if table_exists(con, "audit", "schema_drift") else [],
+        targets=optional_rows(con, "kpi_targets", TARGETS_SQL, [month]),
+        alerts=optional_rows(con, "alerts", ALERTS_SQL, [month]),
+        movers=optional_rows(con, "nps_change_attribution", MOVERS_SQL, [month]),
     )
+
+
+def optional_rows(
+    con: duckdb.DuckDBPyConnection, table: str, sql: str, params: list[Any]
+) -> list[Row]:
+    """Rows of a mart a snapshot from before it existed lacks: none then."""
+    return rows(con, sql, params) if table_exists(con, "marts", table) else []
+
+
+TARGETS_SQL = "select * from marts.kpi_targets where month = ? order by metric"
+# The month's alerts that explain it (the missed targets are in the verdict itself).
+ALERTS_SQL = """
+select * from marts.alerts
+where month = ? and rule <> 'target_missed'
+order by severity = 'critical' desc, rule, metric
+"""
+# Per dimension, the group whose own NPS moved the total most (its score effect, as the
+# alerts name it), the touchpoint first.
+MOVERS_SQL = """
+select * from marts.nps_change_attribution
+where month = ?
+qualify row_number() over (partition by dimension order by abs(score_effect) desc, value) = 1
+order by dimension <> 'touchpoint', abs(score_effect) desc, dimension
+"""
 
 
 QUALITY_SQL = """

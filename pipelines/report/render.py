@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from pipelines.report import charts
-from pipelines.report.data import ReportData
+from pipelines.report.data import ReportData, Row
 from pipelines.report.texts import DEFINITIONS, TEXTS, Formatter
 from pipelines.report.warnings import warning_text
 
@@ -36,6 +36,8 @@ class Card:
     changes: tuple[str, ...] = ()
     note: str = ""
     warn: bool = False
+    target: str = ""
+    status: str = ""  # met, missed_low, missed_high (colour and text label), or none
 
 
 def rate_card(data: ReportData, fmt: Formatter, key: str) -> Card:
@@ -95,7 +97,138 @@ def headline_cards(data: ReportData, fmt: Formatter) -> list[Card]:
     cards.append(amount_card(data, fmt, "active_customers_end", fmt.number(active)))
     revenue = data.kpis["revenue_net"]
     cards.append(amount_card(data, fmt, "revenue_net", fmt.money(revenue)))
-    return cards
+    targets = {row["metric"]: row for row in data.targets}
+    return [with_target(card, targets.get(card.key), fmt) for card in cards]
+
+
+def shown(row: Row, value: float | None, fmt: Formatter) -> str:
+    """A value of a target's metric: the NPS signed, a rate with two decimals when the target is below 1 %."""
+    if row["unit"] == "points":
+        return fmt.signed(value)
+    return fmt.percent(value, 2 if row["target"] < 0.01 else 1)
+
+
+def target_status(row: Row) -> str:
+    if row["is_met"] is None:
+        return ""
+    if row["is_met"]:
+        return "met"
+    return "missed_low" if row["direction"] == ">=" else "missed_high"
+
+
+def with_target(card: Card, row: Row | None, fmt: Formatter) -> Card:
+    """The card with its target and whether the month met it (None: the card has no target)."""
+    if row is None:
+        return card
+    key = "target_at_least" if row["direction"] == ">=" else "target_at_most"
+    # The value as precise as its target, so 0.53 % does not read as 0.5 % against 0.50 %.
+    return replace(
+        card,
+        text=shown(row, row["value"], fmt) if row["unit"] == "rate" else card.text,
+        target=fmt.text("target", value=fmt.text(key, value=shown(row, row["target"], fmt))),
+        status=target_status(row),
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Page one's first sentence, from the targets, and the alerts that say why."""
+
+    sentence: str
+    status: str
+    reasons: tuple[str, ...] = ()
+
+
+def listing(items: list[str], fmt: Formatter) -> str:
+    """ "a, b and c" in the report's language."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {fmt.text('and')} {items[-1]}"
+
+
+def in_sentence(label: str) -> str:
+    """A metric's name inside a sentence: "Die Abwanderung" -> "die Abwanderung", NPS stays."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def verdict(data: ReportData, fmt: Formatter) -> Verdict | None:
+    """Whether loyalty is on target this month, and why; None when no target has a value."""
+    measured = [row for row in data.targets if row["is_met"] is not None]
+    if not measured:
+        return None
+    reasons = tuple(row[f"message_{fmt.lang}"] for row in data.alerts)
+    missed = [row for row in measured if not row["is_met"]]
+    month = fmt.month(data.month)
+    if not missed:
+        return Verdict(
+            fmt.text("verdict_on_target", month=month, count=len(measured)), "met", reasons
+        )
+    items = [
+        fmt.text(
+            "verdict_item",
+            label=in_sentence(row[f"label_{fmt.lang}"]),
+            value=shown(row, row["value"], fmt),
+            target=fmt.text(
+                "target_at_least" if row["direction"] == ">=" else "target_at_most",
+                value=shown(row, row["target"], fmt),
+            ),
+        )
+        for row in missed
+    ]
+    sentence = fmt.text(
+        "verdict_below_target",
+        month=month,
+        missed=listing(items, fmt),
+        count_missed=len(missed),
+        count=len(measured),
+    )
+    return Verdict(sentence, "missed", reasons)
+
+
+@dataclass(frozen=True)
+class Mover:
+    """One row of "What changed": a dimension's group that moved the NPS most."""
+
+    group: str
+    responses: str
+    nps: str
+    change: str
+    significance: str
+    flag: str
+    mix_effect: str
+    score_effect: str
+    contribution: str
+
+
+def movers(data: ReportData, fmt: Formatter) -> list[Mover]:
+    result = []
+    for row in data.movers:
+        if row["nps_change"] is None:
+            significance = fmt.text("not_measurable")
+        elif row["significant"]:
+            significance = fmt.text("changed")
+        else:
+            significance = fmt.text("within_noise")
+        change = fmt.change(row["nps_change"])
+        if row["change_moe"] is not None:
+            change += f" ± {fmt.number(row['change_moe'], 1)}"
+        result.append(
+            Mover(
+                group=f"{fmt.text('dim_' + row['dimension'])}: "
+                f"{fmt.label(row['dimension'], row['value'])}",
+                responses=f"{fmt.number(row['responses_previous'])} → {fmt.number(row['responses'])}",
+                nps=f"{fmt.signed(row['nps_previous'])} → {fmt.signed(row['nps'])}",
+                change=change,
+                significance=significance,
+                flag=fmt.text("low_sample", n=min(row["responses"], row["responses_previous"]))
+                if row["low_sample"]
+                else "",
+                mix_effect=fmt.change(row["mix_effect"]),
+                score_effect=fmt.change(row["score_effect"]),
+                contribution=fmt.change(row["contribution"]),
+            )
+        )
+    return result
 
 
 def bridge(data: ReportData, fmt: Formatter) -> list[tuple[str, str]]:
@@ -217,6 +350,8 @@ def render_html(data: ReportData, lang: str) -> str:
         fmt=fmt,
         t=fmt.text,
         cards=headline_cards(data, fmt),
+        verdict=verdict(data, fmt),
+        movers=movers(data, fmt),
         bridge=bridge(data, fmt),
         sentences=satisfaction_sentences(data, fmt),
         satisfaction_cutoff=fmt.day(data.build["as_of"] - timedelta(days=180)),

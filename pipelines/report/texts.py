@@ -203,6 +203,41 @@ TEXTS: dict[str, dict[str, str]] = {
     "reason_product": {"en": "product", "de": "Produkt"},
     "reason_moved": {"en": "moved away", "de": "umgezogen"},
     "reason_other": {"en": "other", "de": "Sonstiges"},
+    "dim_touchpoint": {"en": "touchpoint", "de": "Kontaktpunkt"},
+    "verdict_on_target": {
+        "en": "Loyalty is on target in {month}: all {count} targets met.",
+        "de": "Die Kundenloyalität liegt im {month} im Ziel: alle {count} Ziele erreicht.",
+    },
+    "verdict_below_target": {
+        "en": "Loyalty is below target in {month}: {count_missed} of {count} targets missed, {missed}.",
+        "de": "Die Kundenloyalität liegt im {month} unter Ziel: {count_missed} von {count} Zielen verfehlt, {missed}.",
+    },
+    "verdict_item": {
+        "en": "{label} {value} (target {target})",
+        "de": "{label} {value} (Ziel {target})",
+    },
+    "and": {"en": "and", "de": "und"},
+    "target_at_least": {"en": "at least {value}", "de": "mindestens {value}"},
+    "target_at_most": {"en": "at most {value}", "de": "höchstens {value}"},
+    "target_met": {"en": "✓ on target", "de": "✓ im Ziel"},
+    "target_missed_low": {"en": "✗ below target", "de": "✗ unter Ziel"},
+    "target_missed_high": {"en": "✗ above target", "de": "✗ über Ziel"},
+    "target": {"en": "target {value}", "de": "Ziel {value}"},
+    "what_changed": {
+        "en": "What changed: the NPS, {month}",
+        "de": "Was sich geändert hat: der NPS, {month}",
+    },
+    "what_changed_intro": {
+        "en": "The NPS changed by {change} points from {previous} ({verdict}). Per dimension, the mix effects (who answered) and score effects (how they answered) of its groups add up to this change; the table shows, per dimension, the group whose own NPS moved it most (its score effect).",
+        "de": "Der NPS hat sich gegenüber {previous} um {change} Punkte verändert ({verdict}). Je Dimension ergeben die Mix-Effekte (wer antwortete) und Score-Effekte (wie geantwortet wurde) ihrer Gruppen zusammen diese Änderung; die Tabelle zeigt je Dimension die Gruppe, deren eigener NPS sie am stärksten bewegt hat (ihr Score-Effekt).",
+    },
+    "responses_before_now": {"en": "Responses (before → now)", "de": "Antworten (vorher → jetzt)"},
+    "nps_before_now": {"en": "NPS (before → now)", "de": "NPS (vorher → jetzt)"},
+    "group_change": {"en": "Change of the group", "de": "Änderung der Gruppe"},
+    "mix_effect": {"en": "Mix effect", "de": "Mix-Effekt"},
+    "score_effect": {"en": "Score effect", "de": "Score-Effekt"},
+    "contribution": {"en": "Contribution", "de": "Beitrag"},
+    "not_measurable": {"en": "not measurable", "de": "nicht messbar"},
 }
 
 DEFINITIONS: dict[str, dict[str, str]] = {

@@ -95,3 +95,14 @@ create table if not exists audit.releases (
     quarantine_reason varchar
 );
 comment on table audit.releases is 'Files a person released from a validation quarantine (loyalty release): decision accepted (the rows reach the marts) or excluded (the rows stay out, the build goes on without them), with who, when, why and the quarantine reason.';
+
+create table if not exists audit.alert_deliveries (
+    alert_id varchar not null,
+    destination varchar not null,
+    month date not null,
+    rule varchar not null,
+    severity varchar not null,
+    delivered_at timestamptz not null,
+    primary key (alert_id, destination)
+);
+comment on table audit.alert_deliveries is 'The delivery ledger of marts.alerts: one row per alert (alert_id) and destination (email:<recipients> or webhook:<host>#<hash of the URL>) it was sent to, written after the destination accepted it. `loyalty alerts --send` and the loyalty_alerts DAG send only alerts without a row here, so each alert reaches each destination once however often the pipeline runs.';

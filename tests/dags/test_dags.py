@@ -19,6 +19,7 @@ EXPECTED_TASKS = {
     "loyalty_ingest": {"pull": set(), "ingest": {"pull"}, "quarantine": {"ingest"}},
     "loyalty_metrics": {"validate": set(), "build": {"validate"}},
     "loyalty_report": {"report": set()},
+    "loyalty_alerts": {"send_alerts": set()},
 }
 SYSTEM_TABLES = {
     "crm": {"raw.customers", "raw.events"},
@@ -44,7 +45,7 @@ def test_house_rules_tags_retries_pool(dagbag) -> None:
         assert dag.tags and "loyalty" in dag.tags, dag.dag_id
         for task in dag.tasks:
             assert task.retries >= 1 and task.retry_exponential_backoff, (dag.dag_id, task.task_id)
-            writes_warehouse = task.task_id in ("ingest", "validate", "build")
+            writes_warehouse = task.task_id in ("ingest", "validate", "build", "send_alerts")
             assert (task.pool == "warehouse_writer") == writes_warehouse, (dag.dag_id, task.task_id)
     for path in DAGS.glob("*.py"):
         text = path.read_text()
@@ -68,6 +69,7 @@ def test_structure_and_asset_graph(dagbag) -> None:
     assert asset_names(metrics.timetable.asset_condition) == set().union(*SYSTEM_TABLES.values())
     assert {a.name for a in metrics.get_task("build").outlets} == {"marts"}
     assert asset_names(dagbag.dags["loyalty_report"].timetable.asset_condition) == {"marts"}
+    assert asset_names(dagbag.dags["loyalty_alerts"].timetable.asset_condition) == {"marts"}
 
 
 @pytest.mark.parametrize(

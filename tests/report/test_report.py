@@ -376,3 +376,60 @@ def test_the_data_quality_panel_lists_schema_drift(settings: Settings) -> None:
     assert "customers.created_at: required column missing, file quarantined (1 files)" in html
     german = (settings.reports / "2025-04" / "loyalty-report-2025-04-de.html").read_text()
     assert "orders.coupon_code: Spalte hinzugekommen, in raw behalten, nicht verwendet" in german
+
+
+def test_page_one_opens_with_a_verdict_from_the_targets(company: Settings) -> None:
+    month = fetch(company, "select max(month) from marts.kpi_monthly where is_complete")[0][0]
+    targets = fetch_dicts(
+        company,
+        f"select * from marts.kpi_targets where month = '{month}' and is_met is not null",
+    )
+    missed = [t for t in targets if not t["is_met"]]
+    html = (
+        company.reports / f"{month:%Y-%m}" / f"loyalty-report-{month:%Y-%m}-en.html"
+    ).read_text()
+    verdict = re.search(r'<p class="verdict (\w+)">(.*?)</p>', html, re.S)
+    assert verdict is not None and html.index('id="verdict"') < html.index('id="headline"')
+    english = Formatter("en", "EUR").month(month)
+    if missed:
+        assert verdict.group(1) == "missed"
+        assert verdict.group(2).startswith(
+            f"Loyalty is below target in {english}: {len(missed)} of {len(targets)} targets missed, "
+        )
+    else:
+        assert (
+            verdict.group(2)
+            == f"Loyalty is on target in {english}: all {len(targets)} targets met."
+        )
+    for target in targets:
+        block = re.search(
+            rf'class="card[^"]*" data-kpi="{target["metric"]}">(.*?)</div>\s*</div>', html, re.S
+        )
+        if block is None:
+            continue
+        label = "✓ on target" if target["is_met"] else "✗"
+        assert '<div class="target' in block.group(1) and label in block.group(1), target["metric"]
+    german = (
+        company.reports / f"{month:%Y-%m}" / f"loyalty-report-{month:%Y-%m}-de.html"
+    ).read_text()
+    assert "Die Kundenloyalität liegt im " in german
+
+
+def test_what_changed_shows_each_dimensions_top_mover(company: Settings) -> None:
+    month = fetch(company, "select max(month) from marts.kpi_monthly where is_complete")[0][0]
+    movers = fetch_dicts(
+        company,
+        f"select * from marts.nps_change_attribution where month = '{month}' "
+        "qualify row_number() over (partition by dimension order by abs(score_effect) desc, value) = 1",
+    )
+    html = (
+        company.reports / f"{month:%Y-%m}" / f"loyalty-report-{month:%Y-%m}-en.html"
+    ).read_text()
+    section = html[html.index('id="what-changed"') : html.index('id="trends"')]
+    rows = re.findall(r"<tr><td>(.*?)</td>.*?</tr>", section, re.S)
+    assert len(rows) == len(movers) == 4
+    assert rows[0].startswith("touchpoint: ")
+    fmt = Formatter("en", "EUR")
+    for mover in movers:
+        assert fmt.change(mover["contribution"]) in section
+        assert fmt.change(mover["score_effect"]) in section

@@ -1,0 +1,285 @@
+/*
+description: >
+  marts.kpi_monthly split by a dimension of the customer: one row per month, dimension
+  (country, segment, acquisition_channel) and value, for every month of kpi_monthly and
+  every value any customer has. The retention, switching and NPS definitions of
+  kpi_monthly, restricted to the customers of the value: summed over the values of one
+  dimension, the counts equal kpi_monthly's in every month. country and segment are the
+  latest CRM version at as_of, acquisition_channel the channel of the first purchase
+  (core.customer_dimensions); NPS responses of anonymous respondents fall under 'unknown'.
+  Rates are fractions in [0, 1]; NULL where the denominator is 0.
+columns:
+  month: First day of the calendar month in the reporting time zone.
+  is_complete: True when as_of is at or after 23:59:59 of the month's last day.
+  dimension: country, segment or acquisition_channel.
+  value: The customers' value of the dimension (e.g. DE, premium, app); 'unknown' where not known.
+  active_customers_start: "S: customers of the value active at the first instant of the month."
+  active_customers_end: "E: customers of the value active at the last instant of the month (at as_of for the month that holds as_of)."
+  gained_customers: Customers of the value active at the end of the month who were not active at its start (new and won back).
+  lost_customers: Customers of S not active at the end of the month; E = S + gained_customers - lost_customers.
+  churned_customers: Customers of S whose churn date falls in the month.
+  retention_rate: (S - lost_customers) / S.
+  switching_rate: churned_customers / S.
+  competitor_switching_rate: Customers of S who churned explicitly in the month with churn_reason competitor, / S.
+  nps_responses: "n: the value's NPS responses of the month after de-duplication (latest per known customer, every anonymous response); 0 when none."
+  promoters: Responses with a score of 9 or 10.
+  detractors: Responses with a score of 0 to 6.
+  nps: 100 * (promoters - detractors) / n; NULL without responses.
+  nps_moe: 95 % margin of error of nps in NPS points (adjusted Wald, as in kpi_monthly); NULL without responses.
+  low_sample: True when n < min_sample (default 30); never show the nps without this flag.
+*/
+with
+
+kpi_months as (
+    select month, is_complete from marts.kpi_monthly
+),
+
+dimensions as (
+    select * from core.customer_dimensions
+),
+
+activity_spells as (
+    select * from core.activity_spells
+),
+
+nps_responses as (
+    select * from core.nps_responses
+),
+
+customer_values as (
+    select dimensions.customer_id, groups.dimension, groups.value
+    from dimensions
+    cross join lateral (
+        values
+            ('country', dimensions.country),
+            ('segment', dimensions.segment),
+            ('acquisition_channel', dimensions.acquisition_channel)
+    ) as groups(dimension, value)
+),
+
+-- Each spell once per dimension, with local wall-clock times as kpi_monthly uses them.
+spells as (
+    select
+        customer_values.dimension,
+        customer_values.value,
+        activity_spells.customer_id,
+        activity_spells.spell_no,
+        activity_spells.ended_at,
+        activity_spells.churned_at,
+        activity_spells.churn_kind,
+        activity_spells.churn_reason,
+        activity_spells.started_at::timestamp as started_local,
+        activity_spells.ended_at::timestamp as ended_local,
+        date_trunc('month', activity_spells.churned_at::timestamp) as churned_month
+    from activity_spells
+    inner join customer_values on customer_values.customer_id = activity_spells.customer_id
+),
+
+nps_groups as (
+    select nps_responses.month, groups.dimension, groups.value, nps_responses.nps_group
+    from nps_responses
+    left join dimensions on dimensions.customer_id = nps_responses.customer_id
+    cross join lateral (
+        values
+            ('country', coalesce(dimensions.country, 'unknown')),
+            ('segment', coalesce(dimensions.segment, 'unknown')),
+            ('acquisition_channel', coalesce(dimensions.acquisition_channel, 'unknown'))
+    ) as groups(dimension, value)
+),
+
+months as (
+    select
+        month,
+        is_complete,
+        least(
+            month::timestamptz + interval 1 month - interval 1 microsecond, getvariable('as_of')
+        ) as end_instant,
+        month::timestamptz + interval 1 month > getvariable('as_of') as holds_as_of
+    from kpi_months
+),
+
+dimension_values as (
+    select dimension, value from customer_values
+    union
+    select dimension, value from nps_groups
+),
+
+grid as (
+    select months.*, dimension_values.dimension, dimension_values.value
+    from months
+    cross join dimension_values
+),
+
+-- The running-sum counting of kpi_monthly, per value: a spell is active at the first
+-- instant of m when its start boundary <= m < its end boundary, at the last instant of m
+-- when the month of its start <= m < the month of its end.
+spell_boundaries as (
+    select
+        dimension,
+        value,
+        case
+            when date_trunc('month', started_local) = started_local then started_local
+            else date_trunc('month', started_local) + interval 1 month
+        end::date as start_boundary,
+        case
+            when date_trunc('month', ended_local) = ended_local then ended_local
+            else date_trunc('month', ended_local) + interval 1 month
+        end::date as end_boundary,
+        date_trunc('month', started_local)::date as start_month,
+        date_trunc('month', ended_local)::date as end_month
+    from spells
+),
+
+deltas as (
+    select dimension, value, start_boundary as month, 1 as d_start, 0 as d_end from spell_boundaries
+    union all
+    select dimension, value, end_boundary, -1, 0 from spell_boundaries
+    union all
+    select dimension, value, start_month, 0, 1 from spell_boundaries
+    union all
+    select dimension, value, end_month, 0, -1 from spell_boundaries
+),
+
+deltas_by_month as (
+    select dimension, value, month, sum(d_start) as d_start, sum(d_end) as d_end
+    from deltas
+    group by all
+),
+
+open_spells as (
+    select dimension, value, count(*) as open_spells
+    from spells
+    where ended_at > getvariable('as_of')
+    group by all
+),
+
+running as (
+    select
+        grid.month,
+        grid.is_complete,
+        grid.dimension,
+        grid.value,
+        (sum(coalesce(deltas_by_month.d_start, 0)) over by_value)::bigint as active_start,
+        -- The month that holds as_of ends at as_of: active then are the spells still open.
+        case
+            when grid.holds_as_of then coalesce(open_spells.open_spells, 0)
+            else (sum(coalesce(deltas_by_month.d_end, 0)) over by_value)
+        end::bigint as active_end
+    from grid
+    left join deltas_by_month
+        on deltas_by_month.dimension = grid.dimension
+        and deltas_by_month.value = grid.value
+        and deltas_by_month.month = grid.month
+    left join open_spells
+        on open_spells.dimension = grid.dimension
+        and open_spells.value = grid.value
+    window by_value as (
+        partition by grid.dimension, grid.value order by grid.month rows unbounded preceding
+    )
+),
+
+-- The spell active at the first instant of its churn month: the customer's first churn in it.
+churned as (
+    select
+        dimension,
+        value,
+        churned_month::date as month,
+        count(*) as churned_customers,
+        count(*) filter (where churn_kind = 'explicit' and churn_reason = 'competitor')
+            as competitor_churns
+    from spells
+    where churned_at is not null and started_local <= churned_month
+    group by all
+),
+
+-- Customers of S who churned in m but are active again at its end (won back within m).
+rebounders as (
+    select
+        lost.dimension,
+        lost.value,
+        lost.churned_month::date as month,
+        count(distinct lost.customer_id) as rebounders
+    from spells as lost
+    inner join spells as back
+        on back.customer_id = lost.customer_id
+        and back.dimension = lost.dimension
+        and back.spell_no > lost.spell_no
+        and date_trunc('month', back.started_local) = lost.churned_month
+    inner join months on months.month = lost.churned_month::date
+    where lost.churned_at is not null
+        and lost.started_local <= lost.churned_month
+        and back.ended_at > months.end_instant
+    group by all
+),
+
+-- Spells that start after the first instant of m and are still active at its end.
+gained as (
+    select spells.dimension, spells.value, months.month, count(*) as gained_spells
+    from spells
+    inner join months on months.month = date_trunc('month', spells.started_local)::date
+    where spells.started_local > date_trunc('month', spells.started_local)
+        and spells.ended_at > months.end_instant
+    group by all
+),
+
+nps_counts as (
+    select
+        month,
+        dimension,
+        value,
+        count(*) as nps_responses,
+        count(*) filter (where nps_group = 'promoter') as promoters,
+        count(*) filter (where nps_group = 'detractor') as detractors
+    from nps_groups
+    group by all
+),
+
+counts as (
+    select
+        running.month,
+        running.is_complete,
+        running.dimension,
+        running.value,
+        running.active_start as active_customers_start,
+        running.active_end as active_customers_end,
+        coalesce(gained.gained_spells, 0) - coalesce(rebounders.rebounders, 0) as gained_customers,
+        coalesce(churned.churned_customers, 0) - coalesce(rebounders.rebounders, 0)
+            as lost_customers,
+        coalesce(churned.churned_customers, 0) as churned_customers,
+        coalesce(churned.competitor_churns, 0) as competitor_churns,
+        coalesce(nps_counts.nps_responses, 0) as nps_responses,
+        coalesce(nps_counts.promoters, 0) as promoters,
+        coalesce(nps_counts.detractors, 0) as detractors
+    from running
+    left join gained using (month, dimension, value)
+    left join rebounders using (month, dimension, value)
+    left join churned using (month, dimension, value)
+    left join nps_counts using (month, dimension, value)
+),
+
+final as (
+    select
+        month,
+        is_complete,
+        dimension,
+        value,
+        active_customers_start,
+        active_customers_end,
+        gained_customers,
+        lost_customers,
+        churned_customers,
+        (active_customers_start - lost_customers) / nullif(active_customers_start, 0)
+            as retention_rate,
+        churned_customers / nullif(active_customers_start, 0) as switching_rate,
+        competitor_churns / nullif(active_customers_start, 0) as competitor_switching_rate,
+        nps_responses,
+        promoters,
+        detractors,
+        nps(promoters, detractors, nullif(nps_responses, 0)) as nps,
+        case when nps_responses > 0 then nps_moe(promoters, detractors, nps_responses) end
+            as nps_moe,
+        nps_responses < getvariable('min_sample') as low_sample
+    from counts
+)
+
+select * from final order by month, dimension, value
