@@ -32,7 +32,7 @@ from pipelines.run import Progress as RunProgress
 from pipelines.run import RunResult, run_steps
 from pipelines.snapshot import snapshot_path
 from pipelines.status import latest_kpis, query, status_tables
-from pipelines.warehouse import open_reader, open_snapshot
+from pipelines.warehouse import open_reader, open_snapshot, warehouse_of
 
 app = typer.Typer(
     help=(
@@ -327,7 +327,7 @@ def report(
     formats = tuple(output_format or ("html", "pdf"))
     if out_file and (len(languages) > 1 or len(formats) > 1):
         fail("--out names one file: choose one --lang and one --format with it")
-    with open_snapshot(settings.warehouse) as con:
+    with open_snapshot(warehouse_of(settings)) as con:
         written = write_reports(con, settings, parse_month(month), languages, formats, out_file)
     for path in written:
         out.print(f"wrote {path}", highlight=False)
@@ -358,7 +358,7 @@ def run(
     result = run_with_progress(settings, ("ingest", "validate", "build", "report"), print_step)
     for note in result.notes:
         out.print(note, highlight=False)
-    with open_reader(settings.warehouse) as con:
+    with open_reader(warehouse_of(settings)) as con:
         print_kpis(latest_kpis(con))
     html = [p for p in result.reports if p.suffix == ".html"]
     out.print("\nnext:", highlight=False)
@@ -423,7 +423,7 @@ def print_kpis(kpis: dict[str, Any] | None) -> None:
 def status(warehouse: Warehouse = None) -> None:
     """What is loaded: files by final status, quarantined files, failures of the last 7 days, the last runs."""
     settings = settings_for(warehouse=warehouse)
-    with open_reader(settings.warehouse) as con:
+    with open_reader(warehouse_of(settings)) as con:
         tables = status_tables(con)
     titles = {
         "entities": "files per entity",
@@ -470,7 +470,7 @@ def sql(
         fail("choose --csv or --json, not both")
     settings = settings_for(warehouse=warehouse)
     opener = open_reader if live else open_snapshot
-    with opener(settings.warehouse) as con:
+    with opener(warehouse_of(settings)) as con:
         try:
             data = query(con, statement)
         except duckdb.CatalogException as exc:
@@ -511,7 +511,7 @@ def reload(
     """Read files again under today's settings and mappings, replacing their earlier rows."""
     settings = settings_for(landing, warehouse)
     if not files:
-        with open_reader(settings.warehouse) as con:
+        with open_reader(warehouse_of(settings)) as con:
             waiting = files_awaiting_reload(con, settings)
         if not waiting:
             out.print("no file waits to be read again: every file was read under today's settings")
@@ -586,10 +586,10 @@ def release_command(
     import getpass
 
     from pipelines.validate.release import release_file
-    from pipelines.warehouse import open_writer
+    from pipelines.warehouse import open_writer, warehouse_of
 
     settings = settings_for(warehouse=warehouse)
-    with open_writer(settings.warehouse) as con:
+    with open_writer(warehouse_of(settings)) as con:
         release = release_file(con, file, reason, by or getpass.getuser(), exclude)
     outcome = (
         "its rows stay out of the marts"
