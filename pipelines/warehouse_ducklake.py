@@ -27,7 +27,7 @@ import duckdb
 
 from pipelines.config import SQL_DIR, Settings
 from pipelines.errors import LoyaltyError, WarehouseBusyError
-from pipelines.quoting import literal
+from pipelines.quoting import literal, plain_name
 
 ALIAS = "lake"
 EXTENSIONS = ("ducklake", "postgres")
@@ -100,13 +100,8 @@ def extension_directory() -> str:
     )
 
 
-def connect_lake(
-    lake: Lake, memory_limit: str, read_only: bool = False, at: str | None = None
-) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the lake attached as `lake` and in use.
-
-    `at` reads an earlier snapshot: a version number or an ISO timestamp (read-only).
-    """
+def offline_connection(extensions: tuple[str, ...], memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with `extensions` loaded from the packages, signature-checked."""
     con = duckdb.connect(
         config={
             **OFFLINE_CONFIG,
@@ -115,8 +110,26 @@ def connect_lake(
         }
     )
     try:
-        for name in EXTENSIONS + (S3_EXTENSIONS if lake.on_s3 else ()):
-            con.execute(f"load {name}")
+        for name in extensions:
+            con.execute(f"load {plain_name(name)}")
+    except duckdb.Error as exc:
+        con.close()
+        raise LoyaltyError(
+            f"cannot load the DuckDB extension {name} from the duckdb-ext packages ({exc}); "
+            "run `make install`"
+        ) from exc
+    return con
+
+
+def connect_lake(
+    lake: Lake, memory_limit: str, read_only: bool = False, at: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the lake attached as `lake` and in use.
+
+    `at` reads an earlier snapshot: a version number or an ISO timestamp (read-only).
+    """
+    con = offline_connection(EXTENSIONS + (S3_EXTENSIONS if lake.on_s3 else ()), memory_limit)
+    try:
         if lake.on_s3:
             create_s3_secret(con, lake)
         con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
