@@ -288,10 +288,10 @@ def hold_file_id(con: duckdb.DuckDBPyConnection, file_id: int, new: bool) -> Non
     """
     if not is_lake(con):
         return
-    condition = "last_id < ?" if new else "? >= 0"
+    condition_sql = "last_id < ?" if new else "? >= 0"
     row = con.execute(
         f"update audit.id_claims set last_id = greatest(last_id, ?) "
-        f"where kind = 'file' and {condition}",
+        f"where kind = 'file' and {condition_sql}",
         [file_id, file_id],
     ).fetchone()
     if not row or not row[0]:

@@ -133,8 +133,9 @@ def connect_lake(
         if lake.on_s3:
             create_s3_secret(con, lake)
         con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
-        source = literal("ducklake:postgres:" + lake.catalog)
-        con.execute(f"attach {source} as {ALIAS} ({attach_options(lake, read_only, at)})")
+        source_sql = literal("ducklake:postgres:" + lake.catalog)
+        options_sql = attach_options_sql(lake, read_only, at)
+        con.execute(f"attach {source_sql} as {ALIAS} ({options_sql})")
         con.execute(f"use {ALIAS}")
         con.execute("set search_path = 'lake.main,memory.main'")
     except duckdb.Error as exc:
@@ -143,19 +144,19 @@ def connect_lake(
     return con
 
 
-def attach_options(lake: Lake, read_only: bool, at: str | None) -> str:
+def attach_options_sql(lake: Lake, read_only: bool, at: str | None) -> str:
     options = [f"data_path {literal(lake.data_folder)}"]
     if read_only or at:
         options.append("read_only")
     if at:
-        options.append(snapshot_option(at))
+        options.append(snapshot_option_sql(at))
     return ", ".join(options)
 
 
-def snapshot_option(at: str) -> str:
+def snapshot_option_sql(at: str) -> str:
     """SNAPSHOT_VERSION for a whole number, SNAPSHOT_TIME for an ISO timestamp."""
     if at.isdigit():
-        return f"snapshot_version {int(at)}"
+        return f"snapshot_version {int(at):d}"
     try:
         moment = datetime.fromisoformat(at)
     except ValueError:
@@ -168,6 +169,11 @@ def snapshot_option(at: str) -> str:
 
 def create_s3_secret(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     """The S3 endpoint and credentials, from the settings (never from a file)."""
+    con.execute(f"create or replace temp secret lake_s3 ({s3_secret_sql(lake)})")
+
+
+def s3_secret_sql(lake: Lake) -> str:
+    """The options of the S3 secret, every value a quoted literal."""
     options = [
         "type s3",
         f"region {literal(lake.s3_region)}",
@@ -182,7 +188,7 @@ def create_s3_secret(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
             f"use_ssl {'true' if scheme == 'https' else 'false'}",
             "url_style 'path'",
         ]
-    con.execute(f"create or replace temp secret lake_s3 ({', '.join(options)})")
+    return ", ".join(options)
 
 
 def lock_for_people(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
