@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +34,7 @@ from pipelines.run import RunResult, run_steps
 from pipelines.snapshot import snapshot_path
 from pipelines.status import latest_kpis, query, status_tables
 from pipelines.warehouse import open_reader, open_snapshot, warehouse_of
+from pipelines.warehouse_ducklake import Lake, refuse_writing
 
 app = typer.Typer(
     help=(
@@ -367,10 +369,15 @@ def run(
             f"  read the report: {html[0]} (the PDF and the German version lie beside it)",
             highlight=False,
         )
+    where = (
+        "(it reads the DuckLake directly, also while the pipeline writes; --at N reads snapshot N)"
+        if settings.warehouse_backend == "ducklake"
+        else f"or duckdb -readonly {snapshot_path(settings.warehouse)} (readable while the "
+        "pipeline writes)"
+    )
     out.print(
-        f'  query the marts: loyalty sql "select * from marts.kpi_monthly", or '
-        f"duckdb -readonly {snapshot_path(settings.warehouse)} (readable while the pipeline "
-        "writes); docs/marts/ explains every column",
+        f'  query the marts: loyalty sql "select * from marts.kpi_monthly" {where}; '
+        "docs/marts/ explains every column",
         highlight=False,
     )
 
@@ -460,6 +467,14 @@ def sql(
             help="Query the warehouse file itself (raw, staging, core too); fails while a run writes.",
         ),
     ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="DuckLake only: read an earlier snapshot, by number or ISO timestamp.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Query the read-only snapshot (marts and audit), which can be read while the pipeline writes.
 
@@ -469,8 +484,11 @@ def sql(
     if as_csv and as_json:
         fail("choose --csv or --json, not both")
     settings = settings_for(warehouse=warehouse)
-    opener = open_reader if live else open_snapshot
-    with opener(warehouse_of(settings)) as con:
+    target = warehouse_of(settings)
+    if isinstance(target, Lake):
+        refuse_writing(statement)
+    opener = partial(open_reader, at=at) if live or at else open_snapshot
+    with opener(target) as con:
         try:
             data = query(con, statement)
         except duckdb.CatalogException as exc:

@@ -40,6 +40,9 @@ OFFLINE_CONFIG = {
     "allow_unsigned_extensions": False,
 }
 CONFLICT_RETRIES = 8
+# What an analyst may run on a lake: DuckDB reads its data files with the reader's own
+# file access, so the door lets through queries only (a COPY could write into the folder).
+READING_STATEMENTS = (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN)
 T = TypeVar("T")
 
 
@@ -196,6 +199,20 @@ def lock_for_people(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     con.execute("set allowed_directories = ?", [[lake.data_folder]])
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
+
+
+def refuse_writing(sql: str) -> None:
+    """Refuse anything but queries: on a lake, the data folder is open to the reader's COPY."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error:
+        return  # running it gives DuckDB's own syntax error
+    for statement in statements:
+        if statement.type not in READING_STATEMENTS:
+            raise LoyaltyError(
+                f"{statement.type.name} is not a query: loyalty sql only reads the warehouse "
+                "(select, from, describe, show, summarize, explain)"
+            )
 
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
