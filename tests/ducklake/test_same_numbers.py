@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
 import pytest
 
 from pipelines.config import Settings
-from pipelines.warehouse import open_reader, warehouse_of
 from tests.conftest import run
-from tests.ducklake.conftest import sample_landing
+from tests.ducklake.conftest import marts, sample_landing
 
 pytestmark = pytest.mark.services
 
 
-def marts_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "select table_name from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'marts' order by 1"
-    ).fetchall()
-    return [name for (name,) in rows]
-
-
-# The values that say when a build or a validation ran, not what it computed.
-BUILD_CLOCK = {"build_info": "exclude (built_at)", "validation_warnings": "exclude (checked_at)"}
-
-
-def marts(settings: Settings) -> dict[str, list[tuple]]:
-    """Every marts table, its rows in a fixed order."""
-    with open_reader(warehouse_of(settings)) as con:
-        return {
-            table: con.execute(
-                f'select * {BUILD_CLOCK.get(table, "")} from marts."{table}" order by all'
-            ).fetchall()
-            for table in marts_tables(con)
-        }
-
-
 def test_the_sample_company_has_the_same_marts_on_file_and_ducklake(
-    settings: Settings, lake_settings: Settings, tmp_path: Path
+    settings: Settings, lake_settings: Settings
 ) -> None:
     sample_landing(settings.landing)
     run(settings)
