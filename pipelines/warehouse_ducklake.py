@@ -172,7 +172,7 @@ def snapshot_option_sql(at: str) -> str:
 
 def create_s3_secret(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     """The S3 endpoint and credentials, from the settings (never from a file)."""
-    con.execute(f"create or replace temp secret lake_s3 ({s3_secret_sql(lake)})")
+    con.execute(f"create or replace secret lake_s3 ({s3_secret_sql(lake)})")
 
 
 def s3_secret_sql(lake: Lake) -> str:
