@@ -494,7 +494,7 @@ def sql(
         except duckdb.CatalogException as exc:
             hint = (
                 ""
-                if live
+                if live or at or isinstance(target, Lake)
                 else " (the snapshot holds marts and audit; add --live for raw, staging and core)"
             )
             fail(str(exc).strip().splitlines()[0] + hint)
