@@ -143,6 +143,10 @@ def connect_lake(
         con.execute("set search_path = 'lake.main,memory.main'")
     except duckdb.Error as exc:
         con.close()
+        if read_only and "does not exist" in str(exc):
+            raise LoyaltyError(
+                f"no warehouse in the {lake} yet: run `loyalty run` (or `make demo`) first"
+            ) from exc
         raise LoyaltyError(f"cannot open the {lake}: {exc}") from exc
     return con
 
