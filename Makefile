@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 36
 
-.PHONY: install demo test lint format docs clean airflow airflow-stop bench bench-small secrets
+.PHONY: install demo test lint format docs clean airflow airflow-stop bench bench-small bench-ducklake secrets
 
 install: $(STAMP)
 
@@ -52,6 +52,11 @@ bench: install
 
 bench-small: install
 	$(BIN)/python -m benchmarks --small
+
+# File and DuckLake side by side (catalog in the local PostgreSQL); BENCH_SIZE=--small for 20,000 customers.
+BENCH_SIZE ?=
+bench-ducklake: install
+	$(BIN)/python -m benchmarks.backends $(BENCH_SIZE)
 
 secrets:
 	./scripts/write-secrets

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,7 +33,8 @@ from pipelines.run import Progress as RunProgress
 from pipelines.run import RunResult, run_steps
 from pipelines.snapshot import snapshot_path
 from pipelines.status import latest_kpis, query, status_tables
-from pipelines.warehouse import open_reader, open_snapshot
+from pipelines.warehouse import open_reader, open_snapshot, warehouse_of
+from pipelines.warehouse_ducklake import Lake, refuse_writing
 
 app = typer.Typer(
     help=(
@@ -327,7 +329,7 @@ def report(
     formats = tuple(output_format or ("html", "pdf"))
     if out_file and (len(languages) > 1 or len(formats) > 1):
         fail("--out names one file: choose one --lang and one --format with it")
-    with open_snapshot(settings.warehouse) as con:
+    with open_snapshot(warehouse_of(settings)) as con:
         written = write_reports(con, settings, parse_month(month), languages, formats, out_file)
     for path in written:
         out.print(f"wrote {path}", highlight=False)
@@ -358,7 +360,7 @@ def run(
     result = run_with_progress(settings, ("ingest", "validate", "build", "report"), print_step)
     for note in result.notes:
         out.print(note, highlight=False)
-    with open_reader(settings.warehouse) as con:
+    with open_reader(warehouse_of(settings)) as con:
         print_kpis(latest_kpis(con))
     html = [p for p in result.reports if p.suffix == ".html"]
     out.print("\nnext:", highlight=False)
@@ -367,10 +369,15 @@ def run(
             f"  read the report: {html[0]} (the PDF and the German version lie beside it)",
             highlight=False,
         )
+    where = (
+        "(it reads the DuckLake directly, also while the pipeline writes; --at N reads snapshot N)"
+        if settings.warehouse_backend == "ducklake"
+        else f"or duckdb -readonly {snapshot_path(settings.warehouse)} (readable while the "
+        "pipeline writes)"
+    )
     out.print(
-        f'  query the marts: loyalty sql "select * from marts.kpi_monthly", or '
-        f"duckdb -readonly {snapshot_path(settings.warehouse)} (readable while the pipeline "
-        "writes); docs/marts/ explains every column",
+        f'  query the marts: loyalty sql "select * from marts.kpi_monthly" {where}; '
+        "docs/marts/ explains every column",
         highlight=False,
     )
 
@@ -423,7 +430,7 @@ def print_kpis(kpis: dict[str, Any] | None) -> None:
 def status(warehouse: Warehouse = None) -> None:
     """What is loaded: files by final status, quarantined files, failures of the last 7 days, the last runs."""
     settings = settings_for(warehouse=warehouse)
-    with open_reader(settings.warehouse) as con:
+    with open_reader(warehouse_of(settings)) as con:
         tables = status_tables(con)
     titles = {
         "entities": "files per entity",
@@ -460,6 +467,14 @@ def sql(
             help="Query the warehouse file itself (raw, staging, core too); fails while a run writes.",
         ),
     ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="DuckLake only: read an earlier snapshot, by number or ISO timestamp.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Query the read-only snapshot (marts and audit), which can be read while the pipeline writes.
 
@@ -469,14 +484,17 @@ def sql(
     if as_csv and as_json:
         fail("choose --csv or --json, not both")
     settings = settings_for(warehouse=warehouse)
-    opener = open_reader if live else open_snapshot
-    with opener(settings.warehouse) as con:
+    target = warehouse_of(settings)
+    if isinstance(target, Lake):
+        refuse_writing(statement)
+    opener = partial(open_reader, at=at) if live or at else open_snapshot
+    with opener(target) as con:
         try:
             data = query(con, statement)
         except duckdb.CatalogException as exc:
             hint = (
                 ""
-                if live
+                if live or at or isinstance(target, Lake)
                 else " (the snapshot holds marts and audit; add --live for raw, staging and core)"
             )
             fail(str(exc).strip().splitlines()[0] + hint)
@@ -511,7 +529,7 @@ def reload(
     """Read files again under today's settings and mappings, replacing their earlier rows."""
     settings = settings_for(landing, warehouse)
     if not files:
-        with open_reader(settings.warehouse) as con:
+        with open_reader(warehouse_of(settings)) as con:
             waiting = files_awaiting_reload(con, settings)
         if not waiting:
             out.print("no file waits to be read again: every file was read under today's settings")
@@ -625,10 +643,10 @@ def release_command(
     import getpass
 
     from pipelines.validate.release import release_file
-    from pipelines.warehouse import open_writer
+    from pipelines.warehouse import open_writer, warehouse_of
 
     settings = settings_for(warehouse=warehouse)
-    with open_writer(settings.warehouse) as con:
+    with open_writer(warehouse_of(settings)) as con:
         release = release_file(con, file, reason, by or getpass.getuser(), exclude)
     outcome = (
         "its rows stay out of the marts"

@@ -35,6 +35,29 @@ SIZE_UNITS = {
     "tib": 2**40,
 }
 CURRENCY = re.compile(r"[A-Z]{3}")
+BACKENDS = ("file", "ducklake")
+# libpq key=value pairs; a value is one word or in single quotes (quotes inside escaped).
+CONNINFO_KEYS = (
+    "dbname|host|hostaddr|port|user|password|passfile|sslmode|sslrootcert|application_name"
+    "|connect_timeout"
+)
+CONNINFO_PAIR = rf"(?:{CONNINFO_KEYS})=(?:[^\s'\\\x00]+|'(?:[^'\\\x00]|\\.)*')"
+CONNINFO = re.compile(rf"{CONNINFO_PAIR}(?:\s+{CONNINFO_PAIR})*")
+# An absolute folder, or s3://bucket/prefix (bucket names as S3 allows them).
+DATA_PATH = re.compile(
+    r"/[^\x00*?\[]*|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:/[A-Za-z0-9._/=-]*)?"
+)
+ENDPOINT = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?")
+REGION = re.compile(r"[a-z0-9-]{1,32}")
+S3_KEY = re.compile(r"[^\x00]{0,512}")
+BACKEND_TEXT = (
+    ("ducklake_catalog", CONNINFO, "dbname=loyalty_lake host=127.0.0.1 user=postgres"),
+    ("ducklake_data_path", DATA_PATH, "/srv/lake/ or s3://bucket/prefix/"),
+    ("s3_endpoint", ENDPOINT, "http://127.0.0.1:9000"),
+    ("s3_region", REGION, "us-east-1"),
+    ("s3_key_id", S3_KEY, "an access key id"),
+    ("s3_secret", S3_KEY, "a secret access key"),
+)
 
 # Every setting's environment variable and, where it has one, its command-line option.
 ENVIRONMENT = {
@@ -57,6 +80,13 @@ ENVIRONMENT = {
     "validation_workers": "LOYALTY_VALIDATION_WORKERS",
     "max_file_bytes": "LOYALTY_MAX_FILE_BYTES",
     "umask": "LOYALTY_UMASK",
+    "warehouse_backend": "LOYALTY_WAREHOUSE_BACKEND",
+    "ducklake_catalog": "LOYALTY_DUCKLAKE_CATALOG",
+    "ducklake_data_path": "LOYALTY_DUCKLAKE_DATA_PATH",
+    "s3_endpoint": "LOYALTY_S3_ENDPOINT",
+    "s3_region": "LOYALTY_S3_REGION",
+    "s3_key_id": "AWS_ACCESS_KEY_ID",
+    "s3_secret": "AWS_SECRET_ACCESS_KEY",
 }
 OPTIONS = {
     "landing": "--landing",
@@ -146,6 +176,13 @@ class Settings:
     validation_workers: int = min(os.cpu_count() or 1, 4)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     umask: int = 0o027
+    warehouse_backend: str = "file"
+    ducklake_catalog: str = ""
+    ducklake_data_path: str = ""
+    s3_endpoint: str = ""
+    s3_region: str = "us-east-1"
+    s3_key_id: str = ""
+    s3_secret: str = ""
 
     def __post_init__(self) -> None:
         check_settings(self)
@@ -173,6 +210,27 @@ def check_settings(settings: Settings) -> None:
             raise LoyaltyError(f"{setting_name(field)} must be a path, got {path!r}")
     if settings.as_of is not None and settings.as_of.tzinfo is None:
         raise LoyaltyError(f"{setting_name('as_of')} must carry a time zone, got {settings.as_of}")
+    check_backend(settings)
+
+
+def check_backend(settings: Settings) -> None:
+    """The warehouse backend and, for DuckLake, a catalog, a data path and an S3 endpoint."""
+    if settings.warehouse_backend not in BACKENDS:
+        raise LoyaltyError(
+            f"{setting_name('warehouse_backend')} must be one of {', '.join(BACKENDS)}, "
+            f"got {settings.warehouse_backend!r}"
+        )
+    for field, pattern, example in BACKEND_TEXT:
+        value = getattr(settings, field)
+        if value and not pattern.fullmatch(value):
+            raise LoyaltyError(f"{setting_name(field)} must look like {example}, got {value!r}")
+    if settings.warehouse_backend == "ducklake":
+        for field in ("ducklake_catalog", "ducklake_data_path"):
+            if not getattr(settings, field):
+                raise LoyaltyError(
+                    f"{setting_name(field)} is needed with LOYALTY_WAREHOUSE_BACKEND=ducklake; "
+                    "see .env.example"
+                )
 
 
 def parse_as_of(text: str, setting: str = "--as-of") -> datetime:
@@ -214,6 +272,13 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "validation_workers": int,
     "max_file_bytes": parse_size,
     "umask": lambda text: int(text, 8),
+    "warehouse_backend": lambda text: text.strip().lower(),
+    "ducklake_catalog": str.strip,
+    "ducklake_data_path": str.strip,
+    "s3_endpoint": str.strip,
+    "s3_region": str.strip,
+    "s3_key_id": str.strip,
+    "s3_secret": str.strip,
 }
 
 

@@ -15,7 +15,7 @@ from pipelines.ingest.entities import ENTITIES
 from pipelines.models import record_step
 from pipelines.report.write import write_reports
 from pipelines.run import RunOrigin, new_run_id, run_steps, tag_origin
-from pipelines.warehouse import open_snapshot, open_writer
+from pipelines.warehouse import open_snapshot, open_writer, warehouse_of
 
 SYSTEMS = {
     system: [e.name for e in ENTITIES.values() if e.system == system]
@@ -136,7 +136,7 @@ def write_report(settings: Settings, month: str | None = None) -> StepOutcome:
     The read-only snapshot lets the report run while ingests and builds write.
     """
     restrict_new_files(settings)
-    with open_snapshot(settings.warehouse) as con:
+    with open_snapshot(warehouse_of(settings)) as con:
         written = write_reports(con, settings, date.fromisoformat(f"{month}-01") if month else None)
     return StepOutcome(None, f"{len(written)} report files", [str(p) for p in written])
 
@@ -154,7 +154,7 @@ def record_failure(
     after it is this failure. The writer lock is waited for as long as a long build may take.
     """
     restrict_new_files(settings)
-    with open_writer(settings.warehouse, lock_timeout=FAILURE_LOCK_SECONDS) as con:
+    with open_writer(warehouse_of(settings), lock_timeout=FAILURE_LOCK_SECONDS) as con:
         if origin is not None and since is not None and recorded_since(con, origin, since):
             return False
         run_id = new_run_id(con)

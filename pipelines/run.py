@@ -7,6 +7,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -20,7 +21,8 @@ from pipelines.report.write import write_reports
 from pipelines.snapshot import publish_snapshot
 from pipelines.validate.docs import write_validation_page
 from pipelines.validate.gate import ValidationSummary, validate_pending
-from pipelines.warehouse import open_writer
+from pipelines.warehouse import claim_id, is_lake, open_writer, warehouse_of
+from pipelines.warehouse_ducklake import current_snapshot, retry_conflicts
 
 STEPS = ("ingest", "validate", "build", "report")
 
@@ -72,7 +74,7 @@ def new_run_id(con: duckdb.DuckDBPyConnection) -> int:
         )
         """
     ).fetchone()
-    return int(row[0]) if row else 1
+    return claim_id(con, "run", int(row[0]) if row else 1)
 
 
 def run_steps(
@@ -87,7 +89,7 @@ def run_steps(
     A failed step is recorded with its message before the error goes on to the caller.
     """
     progress = progress or Progress()
-    with open_writer(settings.warehouse) as con:
+    with open_writer(warehouse_of(settings)) as con:
         result = RunResult(new_run_id(con))
         run_started, run_clock = datetime.now().astimezone(), time.perf_counter()
         step, started, clock = steps[0], run_started, run_clock
@@ -96,7 +98,10 @@ def run_steps(
                 if progress.on_step:
                     progress.on_step(step)
                 started, clock = datetime.now().astimezone(), time.perf_counter()
-                rows, message = run_step(con, step, settings, result, progress, entities)
+                rows, message = retry_conflicts(
+                    partial(run_step, con, step, settings, result, progress, entities),
+                    f"the {step} step",
+                )
                 seconds = time.perf_counter() - clock
                 result.seconds[step] = seconds
                 record_step(con, result.run_id, step, started, seconds, "ok", rows, message)
@@ -166,8 +171,11 @@ def run_step(
         result.build = build(
             con, settings, result.run_id, progress.on_model, full=settings.full_build
         )
-        snapshot = publish_snapshot(con, settings.warehouse, result.run_id)
-        result.notes.append(f"read-only snapshot for analysts: {snapshot}")
+        if is_lake(con):
+            result.notes.append(f"analysts read DuckLake snapshot {current_snapshot(con)} on")
+        else:
+            snapshot = publish_snapshot(con, settings.warehouse, result.run_id)
+            result.notes.append(f"read-only snapshot for analysts: {snapshot}")
         built, plan = len(result.build.built), result.build.plan
         return built, f"{built} models built" + (f", {plan.describe()}" if plan else "")
     if step == "validate":

@@ -1,9 +1,12 @@
-"""The one door to the DuckDB warehouse: connections, the writer lock, schema setup.
+"""The one door to the warehouse: connections, the writer lock, schema setup.
 
-Two kinds of connection: the pipeline's writer (read-write, under the writer lock), and
-the one handed to people (`loyalty sql`, `status`, the report, notebooks via
-open_snapshot/open_reader): read-only, without access to any file but its database, no
-ATTACH, no COPY, no extension installed or loaded, and its configuration locked.
+The warehouse is a DuckDB file (the default) or a DuckLake (LOYALTY_WAREHOUSE_BACKEND=
+ducklake, see pipelines/warehouse_ducklake.py); `warehouse_of` says which, and every
+function here takes either. Two kinds of connection: the pipeline's writer (read-write;
+under the writer lock for a file, under DuckLake's own transactions for a lake), and the
+one handed to people (`loyalty sql`, `status`, the report, notebooks via
+open_snapshot/open_reader): read-only, without access to any file but its database's, no
+ATTACH, no extension installed or loaded, and its configuration locked.
 """
 
 from __future__ import annotations
@@ -19,11 +22,17 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import SQL_DIR
+from pipelines.config import SQL_DIR, Settings
 from pipelines.errors import LoyaltyError, WarehouseBusyError
 from pipelines.ingest.entities import ENTITIES, EXTRA_COLUMN, raw_table_ddl
 from pipelines.quoting import plain_name
 from pipelines.snapshot import snapshot_path
+from pipelines.warehouse_ducklake import (
+    Lake,
+    connect_lake,
+    lock_for_people,
+    retry_conflicts,
+)
 
 SCHEMAS = ("raw", "staging", "core", "marts", "audit")
 # DuckDB takes 80 % of RAM by default; a bound keeps a pipeline run a good neighbour and
@@ -44,6 +53,16 @@ ANALYST_CONFIG = {
     "allow_unsigned_extensions": False,
     "lock_configuration": True,
 }
+# DuckLake keeps no key constraints: the ledger's uniqueness comes from audit.id_claims there.
+KEY_CONSTRAINT = re.compile(r"\s+(primary key|unique)\b", re.IGNORECASE)
+Warehouse = Path | Lake
+
+
+def warehouse_of(settings: Settings) -> Warehouse:
+    """The warehouse the settings choose: the DuckDB file, or the DuckLake."""
+    if settings.warehouse_backend == "ducklake":
+        return Lake.from_settings(settings)
+    return settings.warehouse
 
 
 def lock_path(warehouse: Path) -> Path:
@@ -106,10 +125,18 @@ def memory_limit(env: dict[str, str] | None = None) -> str:
 
 @contextmanager
 def open_writer(
-    warehouse: Path, lock_timeout: float | None = None
+    warehouse: Warehouse, lock_timeout: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection, holding the writer lock, with every schema in place."""
+    """A read-write connection with every schema in place; a file's holds the writer lock."""
     limit = memory_limit()
+    if isinstance(warehouse, Lake):
+        con = connect_lake(warehouse, limit)
+        try:
+            retry_conflicts(lambda: ensure_schema(con), "setting up the warehouse")
+            yield con
+        finally:
+            con.close()
+        return
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock(warehouse, lock_timeout):
         con = duckdb.connect(str(warehouse), config={"memory_limit": limit})
@@ -133,8 +160,24 @@ def connect_for_people(database: Path) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def open_reader(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only, locked-down connection to the warehouse itself, for queries and reports."""
+def open_reader(warehouse: Warehouse, at: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only, locked-down connection to the warehouse itself, for queries and reports.
+
+    `at` (DuckLake only) reads an earlier snapshot: its number or an ISO timestamp.
+    """
+    if isinstance(warehouse, Lake):
+        con = connect_lake(warehouse, memory_limit(), read_only=True, at=at)
+        try:
+            lock_for_people(con, warehouse)
+            yield con
+        finally:
+            con.close()
+        return
+    if at is not None:
+        raise LoyaltyError(
+            "--at reads an earlier DuckLake snapshot; the DuckDB file keeps no history "
+            "(set LOYALTY_WAREHOUSE_BACKEND=ducklake)"
+        )
     if not warehouse.exists():
         raise LoyaltyError(
             f"no warehouse at {warehouse}: run `loyalty run` (or `make demo`) first, "
@@ -148,12 +191,17 @@ def open_reader(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextmanager
-def open_snapshot(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_snapshot(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only, locked-down connection to the published snapshot (marts and audit).
 
     The snapshot is readable at any time; before the first build has published one, this
-    falls back to the warehouse itself.
+    falls back to the warehouse itself. A DuckLake is its own snapshot: readers see its
+    last commit while writers work, so they read it directly.
     """
+    if isinstance(warehouse, Lake):
+        with open_reader(warehouse) as con:
+            yield con
+        return
     snapshot = snapshot_path(warehouse)
     if not snapshot.exists():
         with open_reader(warehouse) as con:
@@ -167,16 +215,89 @@ def open_snapshot(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schemas, the raw tables and the audit tables if they are missing."""
-    for schema in SCHEMAS:
-        con.execute(f"create schema if not exists {plain_name(schema)}")
-    for entity in ENTITIES.values():
-        con.execute(raw_table_ddl(entity))
-        con.execute(
-            f"alter table raw.{plain_name(entity.name)} add column if not exists {EXTRA_COLUMN}"
+    """Create the schemas, the raw tables and the audit tables if they are missing.
+
+    On a DuckLake it is one transaction (two workers starting at once conflict, and the
+    loser retries); the macros are already in its connection's memory database.
+    """
+    lake = is_lake(con)
+    audit = (SQL_DIR / "setup" / "audit.sql").read_text()
+    if lake:
+        con.execute("begin transaction")
+        audit = KEY_CONSTRAINT.sub("", audit)
+    try:
+        for schema in SCHEMAS:
+            con.execute(f"create schema if not exists {plain_name(schema)}")
+        for entity in ENTITIES.values():
+            con.execute(raw_table_ddl(entity))
+            con.execute(
+                f"alter table raw.{plain_name(entity.name)} add column if not exists {EXTRA_COLUMN}"
+            )
+        con.execute(audit)
+        if lake:
+            con.execute((SQL_DIR / "setup" / "ducklake.sql").read_text())
+            con.execute("commit")
+        else:
+            con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
+    except BaseException:
+        if lake:
+            con.execute("rollback")
+        raise
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection works in a DuckLake (rather than a DuckDB file)."""
+    row = con.execute(
+        "select type from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    return bool(row) and row[0] == "ducklake"
+
+
+def claim_id(con: duckdb.DuckDBPyConnection, kind: str, candidate: int) -> int:
+    """A run or file id no other writer holds: `candidate` on a file (the lock serialises).
+
+    On a DuckLake the id is claimed in audit.id_claims in its own transaction; two writers
+    claiming at once conflict and the loser claims again.
+    """
+    if not is_lake(con):
+        return candidate
+
+    def claim() -> int:
+        con.execute("begin transaction")
+        try:
+            row = con.execute(
+                "select greatest(last_id + 1, ?) from audit.id_claims where kind = ?",
+                [candidate, kind],
+            ).fetchone()
+            claimed = int(row[0]) if row else candidate
+            con.execute("update audit.id_claims set last_id = ? where kind = ?", [claimed, kind])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        return claimed
+
+    return retry_conflicts(claim, f"claiming a {kind} id")
+
+
+def hold_file_id(con: duckdb.DuckDBPyConnection, file_id: int, new: bool) -> None:
+    """Inside a ledger write on a DuckLake: serialise ledger writes, refuse an id taken since.
+
+    Every ledger write updates the same row of audit.id_claims, so two writers committing
+    at once conflict and the loser's ingest is retried with a fresh id; nothing on a file.
+    """
+    if not is_lake(con):
+        return
+    condition_sql = "last_id < ?" if new else "? >= 0"
+    row = con.execute(
+        f"update audit.id_claims set last_id = greatest(last_id, ?) "
+        f"where kind = 'file' and {condition_sql}",
+        [file_id, file_id],
+    ).fetchone()
+    if not row or not row[0]:
+        raise duckdb.TransactionException(
+            f"Transaction conflict - file id {file_id} was taken by another writer"
         )
-    con.execute((SQL_DIR / "setup" / "audit.sql").read_text())
-    con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

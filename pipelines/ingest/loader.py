@@ -38,6 +38,7 @@ from pipelines.ingest.readers import (
 from pipelines.ingest.text import DamagedFile, UnreadableFile, content_size, too_large
 from pipelines.ingest.yaml_files import read_yaml
 from pipelines.quoting import UnsafeText, ident, literal, path_literal, plain_name
+from pipelines.warehouse import hold_file_id
 
 HASH_CHUNK = 1 << 22
 STILL_WRITTEN = "the file is still being written; it is left for the next run"
@@ -759,6 +760,7 @@ def write_outcome(
     con.execute("begin transaction")
     try:
         removed = delete_rows(con, row.entity, row.file_id) if row.replacing else 0
+        hold_file_id(con, row.file_id, new=not row.replacing)
         write()
         if removed:
             forget_state(con)

@@ -24,7 +24,7 @@ from pipelines.ingest.loader import (
 )
 from pipelines.models import record_step
 from pipelines.run import new_run_id
-from pipelines.warehouse import open_writer
+from pipelines.warehouse import open_writer, warehouse_of
 
 BY_HAND = "by hand (loyalty reload)"
 
@@ -78,7 +78,7 @@ def ledger_entry(
 def reload_files(settings: Settings, paths: list[Path]) -> list[FileResult]:
     """Read the given landing files again, replacing their earlier rows; one run in audit.runs."""
     results = []
-    with open_writer(settings.warehouse) as con:
+    with open_writer(warehouse_of(settings)) as con:
         run_id = new_run_id(con)
         started, clock = datetime.now().astimezone(), time.perf_counter()
         sources = load_sources(settings.sources_file)

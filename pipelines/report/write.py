@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.report.data import load_report_data, report_month
 from pipelines.report.render import month_folder, render_html, write_pdf
-from pipelines.warehouse import table_exists
+from pipelines.warehouse import is_lake, table_exists
+from pipelines.warehouse_ducklake import current_snapshot
 
 LANGUAGES = ("en", "de")
 FORMATS = ("html", "pdf")
@@ -56,4 +58,22 @@ def write_reports(
             else:
                 write_pdf(html, path)
             written.append(path)
+    if is_lake(con):
+        record_snapshot(
+            con, month_folder(settings.reports, chosen) / f"loyalty-report-{chosen:%Y-%m}"
+        )
     return written
+
+
+def record_snapshot(con: duckdb.DuckDBPyConnection, stem: Path) -> Path:
+    """Beside the report: the DuckLake snapshot it read, so its numbers can be read again."""
+    snapshot = current_snapshot(con)
+    path = stem.with_name(stem.name + ".snapshot.json")
+    path.write_text(
+        json.dumps(
+            {"ducklake_snapshot": snapshot, "read_it_again": f"loyalty sql --at {snapshot} ..."},
+            indent=2,
+        )
+        + "\n"
+    )
+    return path
