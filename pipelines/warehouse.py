@@ -54,7 +54,9 @@ ANALYST_CONFIG = {
     "lock_configuration": True,
 }
 # DuckLake keeps no key constraints: the ledger's uniqueness comes from audit.id_claims there.
-KEY_CONSTRAINT = re.compile(r"\s+(primary key|unique)\b", re.IGNORECASE)
+KEY_CONSTRAINT = re.compile(
+    r",\s*(primary key|unique)\s*\([^)]*\)|\s+(primary key|unique)\b", re.IGNORECASE
+)
 Warehouse = Path | Lake
 
 
