@@ -41,6 +41,7 @@ SECRETS = (
     Secret("AIRFLOW_API_SECRET_KEY", "token", 32, "the UI's session cookies"),
     Secret("AIRFLOW_ADMIN_PASSWORD", "password", 16, "the first admin's login"),
     Secret("LOYALTY_PII_SALT", "token", 16, "hashed e-mail columns, privacy.email_columns: hash"),
+    Secret("AWS_SECRET_ACCESS_KEY", "token", 24, "the DuckLake bucket, MinIO's root login"),
 )
 # Values people leave in place, compared in lower case without punctuation.
 PLACEHOLDERS = {
