@@ -37,6 +37,28 @@ CONTACT_CHANNELS = ("phone", "email", "chat", "web")
 FLAG_NAME = "_ready"
 
 
+def draw_outreach(
+    rng: np.random.Generator, responses: pd.DataFrame, horizon: float
+) -> pd.DataFrame:
+    """Call-backs after detractor responses: 60 % within 48 hours, 25 % later, 15 % never."""
+    detractors = responses[(responses.nps_score <= 6) & ~responses.anonymous]
+    outcome = rng.choice(["prompt", "late", "never"], len(detractors), p=[0.6, 0.25, 0.15])
+    delay_days = np.where(
+        outcome == "prompt",
+        rng.uniform(0.1, 2.0, len(detractors)),
+        rng.uniform(2.1, 14.0, len(detractors)),
+    )
+    calls = pd.DataFrame(
+        {
+            "cust": detractors.cust.to_numpy(),
+            "days": detractors.days.to_numpy() + delay_days,
+            "event_type": "outreach",
+            "channel": "phone",
+        }
+    )
+    return calls[(outcome != "never") & (calls.days < horizon)]
+
+
 @dataclass(frozen=True)
 class GenerateOptions:
     out: Path
@@ -288,11 +310,13 @@ def build_company(options: GenerateOptions) -> Company:
     contacts = draw_contacts(rng, traits)
     referrals = draw_referrals(rng, traits)
     responses = draw_responses(rng, traits, orders, contacts, horizon)
+    # A stream of its own, so the call-backs leave every other table as it was.
+    outreach = draw_outreach(np.random.default_rng((options.seed, 18)), responses, horizon)
     ids = np.array([f"C{i:07d}" for i in range(1, options.customers + 1)], dtype=object)
     return Company(
         customers=customer_table(rng, traits, ids, start, horizon, latest=True),
         customer_snapshots=customer_table(rng, traits, ids, start, horizon, latest=False),
-        events=event_table(rng, traits, contacts, referrals, ids, start),
+        events=event_table(rng, traits, contacts, referrals, outreach, ids, start),
         orders=order_table(orders, ids, start),
         returns=return_table(rng, orders, start, horizon),
         responses=response_table(responses, ids, start),
@@ -351,10 +375,11 @@ def event_table(
     traits: pd.DataFrame,
     contacts: pd.DataFrame,
     referrals: pd.DataFrame,
+    outreach: pd.DataFrame,
     ids: np.ndarray,
     start: datetime,
 ) -> pd.DataFrame:
-    """CRM events: contacts, referrals, cancellations, win-back offers and reactivations."""
+    """CRM events: contacts, referrals, cancellations, win-back offers, reactivations, call-backs."""
     churn = traits[traits.explicit & (traits.won_back | (rng.random(len(traits)) < 0.6))]
     wb = traits[traits.won_back]
     parts = [
@@ -386,6 +411,7 @@ def event_table(
             }
         ),
         pd.DataFrame({"cust": wb.index, "days": wb.start2, "event_type": "reactivation"}),
+        outreach,
     ]
     events = (
         pd.concat(parts, ignore_index=True)

@@ -109,6 +109,7 @@ ENTITIES: dict[str, Entity] = {
                         "cancellation",
                         "reactivation",
                         "winback_offer",
+                        "outreach",
                     ),
                 ),
                 Field("channel", "enum", choices=CHANNELS),

@@ -41,6 +41,7 @@ columns:
   delight_pct: Share of CSAT responses scoring 5 (delighted).
   satisfied_not_delighted_pct: Share of CSAT responses scoring 4 (satisfied, the zero line).
   active_recommender_rate: Share of the month's promoter responses (known customers) followed by a referral event of the same customer within 90 days; NULL until as_of is at or after the end of the month plus 90 days (the window is still open).
+  closed_loop_rate: Share of the month's detractor responses (NPS 0-6, known customers) followed up by an outreach event within 48 hours (core.detractor_followups); NULL without detractor responses and while the 48 hours of any of them reach past as_of.
 */
 with
 
@@ -56,6 +57,17 @@ spells as (
 
 customer_months as (
     select * from core.customer_months
+),
+
+closed_loop as (
+    select
+        month,
+        case
+            when bool_and(closed_within_48h is not null)
+                then count(*) filter (where closed_within_48h) / count(*)
+        end as closed_loop_rate
+    from core.detractor_followups
+    group by month
 ),
 
 nps as (
@@ -295,9 +307,11 @@ final as (
         nps.csat_pct,
         nps.delight_pct,
         nps.satisfied_not_delighted_pct,
-        nps.active_recommender_rate
+        nps.active_recommender_rate,
+        closed_loop.closed_loop_rate
     from counts
     left join nps on nps.month = counts.month
+    left join closed_loop on closed_loop.month = counts.month
 )
 
 select * from final order by month
