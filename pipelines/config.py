@@ -73,6 +73,8 @@ ENVIRONMENT = {
     "min_sample": "LOYALTY_MIN_SAMPLE",
     "volume_factor": "LOYALTY_VOLUME_FACTOR",
     "gaming_top_share": "LOYALTY_GAMING_TOP_SHARE",
+    "risk_high": "LOYALTY_RISK_HIGH",
+    "risk_medium": "LOYALTY_RISK_MEDIUM",
     "gaming_min_responses": "LOYALTY_GAMING_MIN_RESPONSES",
     "gaming_jump": "LOYALTY_GAMING_JUMP",
     "settle_seconds": "LOYALTY_SETTLE_SECONDS",
@@ -133,6 +135,8 @@ RULES = {
     "min_sample": Rule(whole=True, low=1),
     "volume_factor": Rule(whole=False, low=0, low_open=True),
     "gaming_top_share": Rule(whole=False, low=0, high=1, low_open=True),
+    "risk_high": Rule(whole=False, low=0, high=1, low_open=True),
+    "risk_medium": Rule(whole=False, low=0, high=1, low_open=True),
     "gaming_min_responses": Rule(whole=True, low=1),
     "gaming_jump": Rule(whole=False, low=0, high=1, low_open=True),
     "settle_seconds": Rule(whole=False, low=0, unit=" of seconds"),
@@ -168,6 +172,8 @@ class Settings:
     min_sample: int = 30
     volume_factor: float = 3.0
     gaming_top_share: float = 0.9
+    risk_high: float = 0.3
+    risk_medium: float = 0.6
     gaming_min_responses: int = 30
     gaming_jump: float = 0.25
     settle_seconds: float = 2.0
@@ -198,6 +204,12 @@ def check_settings(settings: Settings) -> None:
         value = getattr(settings, field)
         if not rule.accepts(value):
             raise LoyaltyError(f"{setting_name(field)} must be {rule.describe()}, got {value!r}")
+    if settings.risk_high > settings.risk_medium:
+        raise LoyaltyError(
+            f"{setting_name('risk_high')} ({settings.risk_high:g}) must not exceed "
+            f"{setting_name('risk_medium')} ({settings.risk_medium:g}): p_alive below the first "
+            "is high risk, below the second medium"
+        )
     timezone_name(settings.timezone, setting_name("timezone"))
     if not isinstance(settings.currency, str) or not CURRENCY.fullmatch(settings.currency):
         raise LoyaltyError(
@@ -265,6 +277,8 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "min_sample": int,
     "volume_factor": float,
     "gaming_top_share": float,
+    "risk_high": float,
+    "risk_medium": float,
     "gaming_min_responses": int,
     "gaming_jump": float,
     "settle_seconds": float,

@@ -25,6 +25,7 @@ from pipelines.incremental import (
     prepare_scope,
     record_state,
 )
+from pipelines.purchase_model import PYTHON_MODELS
 from pipelines.quoting import ident, literal, plain_name, qualified
 
 LAYERS = ("staging", "core", "marts")
@@ -45,6 +46,7 @@ class Model:
     depends_on: frozenset[str]
     text: str
     incremental: tuple[tuple[str, str], ...] = ()
+    python: str | None = None
 
     @property
     def table_sql(self) -> str:
@@ -84,7 +86,17 @@ def parse_model(path: Path) -> Model:
             (item["scope"], item["key"])
             for item in (incremental if isinstance(incremental, list) else [incremental])
         ),
+        python=python_model(path, doc.get("python")),
     )
+
+
+def python_model(path: Path, name: object) -> str | None:
+    """The header's `python:` entry: the function that turns the SELECT's rows into the table."""
+    if name is None:
+        return None
+    if name not in PYTHON_MODELS:
+        raise LoyaltyError(f"{path}: python: {name} is none of {', '.join(sorted(PYTHON_MODELS))}")
+    return str(name)
 
 
 def discover_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
@@ -151,6 +163,8 @@ def set_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -> dateti
     con.execute("set variable as_of = ?::timestamptz", [as_of])
     con.execute("set variable inactivity_days = ?::integer", [settings.inactivity_days])
     con.execute("set variable min_sample = ?::integer", [settings.min_sample])
+    con.execute("set variable risk_high = ?::double", [settings.risk_high])
+    con.execute("set variable risk_medium = ?::double", [settings.risk_medium])
     con.execute("set variable currency = ?", [settings.currency])
     set_alert_parameters(con, settings.targets_file)
     return as_of
@@ -158,9 +172,15 @@ def set_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -> dateti
 
 def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """Replace one table in one transaction, with its comments; on error the old table stays."""
+    rows = PYTHON_MODELS[model.python](con.execute(model.sql).df()) if model.python else None
     con.execute("begin transaction")
     try:
-        con.execute(f"create or replace table {model.table_sql} as\n{model.sql}")
+        if rows is None:
+            con.execute(f"create or replace table {model.table_sql} as\n{model.sql}")
+        else:
+            con.register("python_model_rows", rows)
+            con.execute(f"create or replace table {model.table_sql} as from python_model_rows")
+            con.unregister("python_model_rows")
         if model.description:
             con.execute(f"comment on table {model.table_sql} is {literal(model.description)}")
         for column, text in model.columns.items():
@@ -257,7 +277,7 @@ def run_models(
                 update_model(con, model)
             else:
                 build_model(con, model)
-        except duckdb.Error as exc:
+        except (duckdb.Error, LoyaltyError) as exc:
             broken.add(name)
             message = str(exc).strip().splitlines()[0]
             result.failed[name] = message

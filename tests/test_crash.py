@@ -29,6 +29,7 @@ VOLATILE = {
     "checked_at",
     "detected_at",
     "built_at",
+    "fitted_at",
     "started_at",
     "finished_at",
     "seconds",

@@ -101,7 +101,7 @@ def differences(incremental: Path, full: Path) -> dict[str, int]:
         columns = con.execute(
             "select column_name, data_type from duckdb_columns() "
             "where database_name = 'ref' and schema_name = ? and table_name = ? "
-            "and column_name <> 'built_at'",
+            "and column_name not in ('built_at', 'fitted_at')",
             [schema, table],
         ).fetchall()
         select = ", ".join(

@@ -20,6 +20,7 @@ columns:
   delight_lift: Retention in the outcome window of the delighted tier divided by that of the satisfied tier.
   strongest_driver: The quality item with the highest correlation with the NPS score over the twelve months up to month.
   strongest_driver_correlation: That correlation.
+  revenue_at_risk: Net revenue of the last 12 months of the customers in customer_health's high risk band.
 */
 with
 
@@ -70,7 +71,11 @@ final as (
         (select retention_rate_180d from tiers where tier = 'delighted')
             / nullif((select retention_rate_180d from tiers where tier = 'satisfied'), 0) as delight_lift,
         (select item from drivers) as strongest_driver,
-        (select correlation_with_nps from drivers) as strongest_driver_correlation
+        (select correlation_with_nps from drivers) as strongest_driver_correlation,
+        (
+            select coalesce(sum(revenue_net_12m), 0) from marts.customer_health
+            where risk_band = 'high'
+        ) as revenue_at_risk
     from (select 1) as one_row
     left join latest_month on true
 )

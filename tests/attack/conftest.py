@@ -19,13 +19,18 @@ from pipelines.generate import GenerateOptions, generate
 from pipelines.run import run_steps
 
 Checksums = dict[str, tuple[int, int]]
+# Columns that say when, not what: left out of the checksums.
+WHEN_COLUMNS = {
+    "validation_warnings": "exclude (checked_at)",
+    "purchase_model": "exclude (fitted_at)",
+}
 
 
 def checksums(warehouse: Path, schemas: tuple[str, ...] = ("raw", "marts")) -> Checksums:
     """Row count and an order-independent hash sum of every table in `schemas`.
 
-    marts.build_info is left out: it records when the marts were built; so is
-    marts.validation_warnings.checked_at, which records when a file was last checked.
+    marts.build_info is left out: it records when the marts were built; so are the
+    WHEN_COLUMNS, such as marts.validation_warnings.checked_at.
     """
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -37,7 +42,7 @@ def checksums(warehouse: Path, schemas: tuple[str, ...] = ("raw", "marts")) -> C
         ).fetchall()
         result = {}
         for schema, table in tables:
-            exclude = "exclude (checked_at)" if table == "validation_warnings" else ""
+            exclude = WHEN_COLUMNS.get(table, "")
             count, total = con.execute(
                 f"select count(*), coalesce(sum(hash(t)), 0) "
                 f'from (select * {exclude} from "{schema}"."{table}") as t'

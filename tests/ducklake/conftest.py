@@ -47,7 +47,11 @@ def sample_landing(landing: Path, customers: int = 400, months: int = 12) -> lis
 
 
 # The values that say when a build or a validation ran, not what was computed.
-RUN_DETAILS = {"build_info": "exclude (built_at)", "validation_warnings": "exclude (checked_at)"}
+RUN_DETAILS = {
+    "build_info": "exclude (built_at)",
+    "validation_warnings": "exclude (checked_at)",
+    "purchase_model": "exclude (fitted_at)",
+}
 
 
 def marts_tables(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -1,0 +1,174 @@
+"""The BG/NBD purchase model (Fader, Hardie and Lee 2005), fitted by maximum likelihood.
+
+Each customer buys at a Poisson rate (gamma-distributed over customers, shape r, rate
+alpha) until they drop out, which may happen after any purchase with a probability
+(beta-distributed, a and b). The closed-form likelihood of the paper (its equation 6) is
+maximised with scipy; docs/purchase_model.md says why this is not a library's fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.special import gammaln, hyp2f1
+
+from pipelines.errors import LoyaltyError
+
+MAX_ITERATIONS = 500
+PREDICTION_DAYS = 90
+NEAR_ONE = 1e-6
+
+
+@dataclass(frozen=True)
+class Parameters:
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+
+@dataclass(frozen=True)
+class Fit:
+    parameters: Parameters
+    log_likelihood: float
+    converged: bool
+    iterations: int
+    customers: int
+
+
+def log_likelihood(p: Parameters, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
+    """Each customer's log-likelihood of x repeat purchases, the last at t_x, observed for T."""
+    r, alpha, a, b = p.r, p.alpha, p.a, p.b
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+    a3 = -(r + x) * np.log(alpha + big_t)
+    repeat = x > 0
+    a4 = np.where(
+        repeat,
+        np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x),
+        -np.inf,
+    )
+    return a1 + a2 + np.logaddexp(a3, a4)
+
+
+def fit(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> Fit:
+    """Maximum-likelihood parameters; raises when the optimiser does not converge."""
+    if len(x) == 0:
+        raise LoyaltyError("the purchase model needs at least one customer with a purchase")
+
+    # Customers with the same history share one likelihood term, counted `weights` times.
+    unique, weights = np.unique(np.column_stack([x, t_x, big_t]), axis=0, return_counts=True)
+
+    def negative(log_parameters: np.ndarray) -> float:
+        values = log_likelihood(Parameters(*np.exp(log_parameters)), *unique.T)
+        return -float(np.dot(weights, values))
+
+    result = minimize(
+        negative,
+        x0=np.zeros(4),
+        method="L-BFGS-B",
+        bounds=[(-10.0, 10.0)] * 4,
+        options={"maxiter": MAX_ITERATIONS},
+    )
+    if not result.success or not np.isfinite(result.fun):
+        raise LoyaltyError(
+            f"the BG/NBD purchase model did not converge after {result.nit} iterations "
+            f"({result.message}); the previous marts.purchase_model and customer_health stay. "
+            "Check core.purchase_histories for implausible purchase days, or run with an "
+            "earlier --as-of"
+        )
+    return Fit(
+        parameters=Parameters(*np.exp(result.x)),
+        log_likelihood=-float(result.fun),
+        converged=True,
+        iterations=int(result.nit),
+        customers=len(x),
+    )
+
+
+def p_alive(p: Parameters, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
+    """Probability that each customer has not dropped out by T (1 for no repeat purchase)."""
+    ratio = np.where(x > 0, p.a / np.where(x > 0, p.b + x - 1, 1.0), 0.0)
+    return 1.0 / (1.0 + ratio * ((p.alpha + big_t) / (p.alpha + t_x)) ** (p.r + x))
+
+
+def expected_purchases(
+    p: Parameters, days: float, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
+) -> np.ndarray:
+    """Expected purchases in the next `days` days, given each customer's history."""
+    r, alpha, b = p.r, p.alpha, p.b
+    # The formula is 0/0 at a = 1 (its limit is finite): evaluate just beside it.
+    a = p.a if abs(p.a - 1) > NEAR_ONE else 1 + NEAR_ONE
+    later = alpha + big_t + days
+    hyper = hyp2f1(r + x, b + x, a + b + x - 1, days / later)
+    unconditional = (a + b + x - 1) / (a - 1) * (1 - ((alpha + big_t) / later) ** (r + x) * hyper)
+    return unconditional * p_alive(p, x, t_x, big_t)
+
+
+def histories(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        frame["frequency"].to_numpy(dtype=float),
+        frame["recency_days"].to_numpy(dtype=float),
+        frame["age_days"].to_numpy(dtype=float),
+    )
+
+
+MODEL_COLUMNS = {
+    "model": "string",
+    "time_unit": "string",
+    "r": "float64",
+    "alpha": "float64",
+    "a": "float64",
+    "b": "float64",
+    "customers": "int64",
+    "log_likelihood": "float64",
+    "converged": "bool",
+    "iterations": "int64",
+    "fitted_at": "datetime64[us, UTC]",
+}
+
+
+def fit_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """marts.purchase_model: the fit of every customer's history, one row (none without buyers)."""
+    if frame.empty:
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in MODEL_COLUMNS.items()})
+    result = fit(*histories(frame))
+    p = result.parameters
+    return pd.DataFrame(
+        {
+            "model": ["BG/NBD"],
+            "time_unit": ["day"],
+            "r": [p.r],
+            "alpha": [p.alpha],
+            "a": [p.a],
+            "b": [p.b],
+            "customers": [result.customers],
+            "log_likelihood": [result.log_likelihood],
+            "converged": [result.converged],
+            "iterations": [result.iterations],
+            "fitted_at": [datetime.now(UTC)],
+        }
+    )
+
+
+def predict_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """core.purchase_predictions: p_alive and expected purchases per customer."""
+    if frame.empty:
+        return frame[["customer_id"]].assign(p_alive=[], expected_purchases_90d=[])
+    first = frame.iloc[0]
+    p = Parameters(float(first["r"]), float(first["alpha"]), float(first["a"]), float(first["b"]))
+    x, t_x, big_t = histories(frame)
+    return pd.DataFrame(
+        {
+            "customer_id": frame["customer_id"],
+            "p_alive": p_alive(p, x, t_x, big_t),
+            "expected_purchases_90d": expected_purchases(p, PREDICTION_DAYS, x, t_x, big_t),
+        }
+    )
+
+
+PYTHON_MODELS = {"purchase_model.fit": fit_table, "purchase_model.predict": predict_table}

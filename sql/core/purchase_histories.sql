@@ -1,0 +1,27 @@
+/*
+description: >
+  Every customer with a purchase up to as_of, in the BG/NBD model's terms (days in the
+  reporting time zone): frequency = repeat purchase days (distinct purchase days - 1),
+  recency_days = days from the first to the last purchase day, age_days = days from the
+  first purchase day to as_of's day, and the days since the last purchase.
+*/
+with
+
+purchase_days as (
+    select customer_id, min(purchase_day) as first_day, max(purchase_day) as last_day,
+        count(distinct purchase_day) as days
+    from core.purchases
+    group by customer_id
+),
+
+final as (
+    select
+        customer_id,
+        days - 1 as frequency,
+        date_diff('day', first_day, last_day) as recency_days,
+        date_diff('day', first_day, getvariable('as_of')::date) as age_days,
+        date_diff('day', last_day, getvariable('as_of')::date) as days_since_last_purchase
+    from purchase_days
+)
+
+select * from final

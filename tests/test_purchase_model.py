@@ -1,0 +1,125 @@
+"""The BG/NBD purchase model: the likelihood and predictions by hand, recovery, the marts."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipelines.config import Settings
+from pipelines.errors import LoyaltyError
+from pipelines.generate import GenerateOptions, generate
+from pipelines.purchase_model import (
+    Parameters,
+    expected_purchases,
+    fit,
+    log_likelihood,
+    p_alive,
+)
+from tests.conftest import fetch, fetch_dicts, run
+
+
+def one(value: float) -> np.ndarray:
+    return np.array([value], dtype=float)
+
+
+def test_without_repeat_purchases_the_likelihood_is_that_of_no_purchase() -> None:
+    p = Parameters(r=0.5, alpha=4.0, a=0.8, b=2.5)
+    got = log_likelihood(p, one(0), one(0), one(30))
+    assert got[0] == pytest.approx(0.5 * math.log(4 / 34))
+
+
+def test_p_alive_by_hand() -> None:
+    # 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)) = 1 / (1 + 1/4 * 2**3)
+    p = Parameters(r=1.0, alpha=2.0, a=1.0, b=3.0)
+    assert p_alive(p, one(2), one(4), one(10))[0] == pytest.approx(1 / 3)
+    assert p_alive(p, one(0), one(0), one(10))[0] == 1.0
+
+
+def test_without_dropout_expected_purchases_are_the_gamma_poisson_mean() -> None:
+    # Dropout probability a / (a + b) close to 0: E = t * (r + x) / (alpha + T).
+    p = Parameters(r=2.0, alpha=10.0, a=2.0, b=1e9)
+    got = expected_purchases(p, 90, one(3), one(40), one(50))[0]
+    assert got == pytest.approx(90 * 5 / 60, rel=1e-4)
+
+
+def test_expected_purchases_are_finite_where_the_formula_is_zero_over_zero() -> None:
+    at_one, beside = (
+        expected_purchases(Parameters(r=1.0, alpha=5.0, a=a, b=2.0), 90, one(1), one(3), one(20))[0]
+        for a in (1.0, 1.001)
+    )
+    assert math.isfinite(at_one) and at_one == pytest.approx(beside, rel=1e-2)
+
+
+def simulate(p: Parameters, customers: int, seed: int) -> tuple[np.ndarray, ...]:
+    """Purchase histories drawn from the BG/NBD process itself."""
+    rng = np.random.default_rng(seed)
+    rates = rng.gamma(p.r, 1 / p.alpha, customers)
+    dropouts = rng.beta(p.a, p.b, customers)
+    ages = rng.uniform(100, 400, customers)
+    x, t_x = np.zeros(customers), np.zeros(customers)
+    for i in range(customers):
+        moment = 0.0
+        while True:
+            moment += rng.exponential(1 / rates[i])
+            if moment > ages[i]:
+                break
+            x[i], t_x[i] = x[i] + 1, moment
+            if rng.random() < dropouts[i]:
+                break
+    return x, t_x, ages
+
+
+def test_the_fit_recovers_the_parameters_it_was_drawn_from() -> None:
+    truth = Parameters(r=0.8, alpha=40.0, a=0.7, b=2.5)
+    result = fit(*simulate(truth, 4000, seed=3))
+    assert result.converged
+    got = result.parameters
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(got, name) == pytest.approx(getattr(truth, name), rel=0.35), name
+
+
+def test_no_customers_is_a_clear_error() -> None:
+    with pytest.raises(LoyaltyError, match="at least one customer"):
+        fit(np.array([]), np.array([]), np.array([]))
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("health")
+    settings = Settings(landing=root / "landing", warehouse=root / "warehouse.duckdb")
+    generate(GenerateOptions(settings.landing, customers=400, months=12, seed=11))
+    run(settings)
+    return settings
+
+
+def test_the_model_is_fitted_to_every_buyer(company: Settings) -> None:
+    (model,) = fetch_dicts(company, "select * from marts.purchase_model")
+    buyers = fetch(company, "select count(distinct customer_id) from core.purchases")[0][0]
+    assert model["converged"] and model["customers"] == buyers
+    assert fetch(company, "select count(*) from marts.customer_health")[0][0] == buyers
+
+
+def test_risk_bands_follow_the_thresholds(company: Settings) -> None:
+    for row in fetch_dicts(company, "select * from marts.customer_health"):
+        if row["state"] not in ("active", "won_back"):
+            expected = None
+        elif row["p_alive"] < 0.3:
+            expected = "high"
+        else:
+            expected = "medium" if row["p_alive"] < 0.6 else "low"
+        assert row["risk_band"] == expected, row
+        assert 0 <= row["p_alive"] <= 1 and row["expected_purchases_90d"] >= 0
+    at_risk = fetch(
+        company,
+        "select coalesce(sum(revenue_net_12m), 0) from marts.customer_health "
+        "where risk_band = 'high'",
+    )[0][0]
+    assert fetch(company, "select revenue_at_risk from marts.loyalty_headlines")[0][0] == at_risk
+
+
+def test_risk_thresholds_in_the_wrong_order_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(LoyaltyError, match="LOYALTY_RISK_HIGH"):
+        Settings(landing=tmp_path, risk_high=0.7, risk_medium=0.5)
