@@ -33,6 +33,7 @@ RAW = {
 # The ingest names, run by run, the raw tables that got new files: no file, no event.
 RAW_LOADED = AssetAlias(name="raw.loaded", group="loyalty")
 MARTS = Asset(name="marts", uri="loyalty://warehouse/marts", group="loyalty")
+ACTIONS = Asset(name="action_lists", uri="loyalty://exports/actions", group="loyalty")
 
 # Retries are for what can pass by itself. Our own errors (a quarantine, a broken model, a
 # wrong setting) come back on every try until a person acts, so they fail at once.

@@ -1,7 +1,7 @@
 """Metrics: validate the new batches, then rebuild the models, whenever a raw table changes."""
 
 from airflow.sdk import chain, dag, task
-from loyalty_assets import DEFAULT_ARGS, MARTS, RAW, WRITER_POOL, origin
+from loyalty_assets import ACTIONS, DEFAULT_ARGS, MARTS, RAW, WRITER_POOL, origin
 
 
 @dag(
@@ -31,7 +31,17 @@ def loyalty_metrics() -> None:
 
         return asdict(build_models(settings_from_env(), origin(context)))
 
-    chain(validate(), build())
+    @task(outlets=[ACTIONS])
+    def actions() -> dict:
+        """The action lists of data/exports/actions/, for a CRM scheduled on this Asset."""
+        from dataclasses import asdict
+
+        from pipelines.config import settings_from_env
+        from pipelines.orchestration import write_actions
+
+        return asdict(write_actions(settings_from_env()))
+
+    chain(validate(), build(), actions())
 
 
 loyalty_metrics()

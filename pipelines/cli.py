@@ -615,6 +615,46 @@ def alerts_command(
         raise typer.Exit(1)
 
 
+@app.command("actions")
+def actions_command(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="at-risk: active customers in the high and medium risk bands; "
+            "detractors: detractors nobody has called back yet."
+        ),
+    ],
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Only the first N rows.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write to this file instead of printing.", show_default=False),
+    ] = None,
+    warehouse: Warehouse = None,
+) -> None:
+    """The list a CRM imports: customer ids and coded fields, no contact data or free text.
+
+    Reads the snapshot. The metrics DAG writes both lists after every build to
+    data/exports/actions/ (LOYALTY_EXPORTS).
+    """
+    from pipelines.actions import LISTS, action_list, render
+
+    if kind not in LISTS:
+        fail(f"unknown list {kind!r}: choose {' or '.join(LISTS)}", code=2)
+    if fmt not in ("csv", "json"):
+        fail(f"unknown format {fmt!r}: choose csv or json", code=2)
+    settings = settings_for(warehouse=warehouse)
+    with open_snapshot(warehouse_of(settings)) as con:
+        text = render(action_list(con, kind, limit), fmt)  # type: ignore[arg-type]
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    out_file.write_text(text, encoding="utf-8")
+    out.print(f"wrote {out_file}", highlight=False, markup=False)
+
+
 @app.command("release")
 def release_command(
     file: Annotated[str, typer.Argument(help="The quarantined file: its name or its path.")],

@@ -64,6 +64,7 @@ ENVIRONMENT = {
     "landing": "LOYALTY_LANDING",
     "warehouse": "LOYALTY_WAREHOUSE",
     "reports": "LOYALTY_REPORTS",
+    "exports": "LOYALTY_EXPORTS",
     "sources_file": "LOYALTY_SOURCES",
     "targets_file": "LOYALTY_TARGETS",
     "as_of": "LOYALTY_AS_OF",
@@ -163,6 +164,7 @@ class Settings:
     landing: Path = Path("data/landing")
     warehouse: Path = Path("data/warehouse.duckdb")
     reports: Path = Path("data/reports")
+    exports: Path = Path("data/exports")
     sources_file: Path = SOURCES_FILE
     targets_file: Path = TARGETS_FILE
     as_of: datetime | None = None
@@ -216,7 +218,7 @@ def check_settings(settings: Settings) -> None:
             f"{setting_name('currency')} must be a three-letter ISO 4217 code like EUR or USD, "
             f"got {settings.currency!r}"
         )
-    for field in ("landing", "warehouse", "reports", "sources_file", "targets_file"):
+    for field in ("landing", "warehouse", "reports", "exports", "sources_file", "targets_file"):
         path = getattr(settings, field)
         if not isinstance(path, Path) or not str(path).strip() or "\x00" in str(path):
             raise LoyaltyError(f"{setting_name(field)} must be a path, got {path!r}")
@@ -269,6 +271,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "landing": Path,
     "warehouse": Path,
     "reports": Path,
+    "exports": Path,
     "sources_file": Path,
     "targets_file": Path,
     "inactivity_days": int,

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import duckdb
 
+from pipelines.actions import export_actions
 from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.filemodes import restrict_new_files
@@ -128,6 +129,13 @@ def build_models(settings: Settings, origin: RunOrigin | None = None) -> StepOut
     result = run_steps(settings, ("build",), origin=origin)
     assert result.build is not None
     return StepOutcome(result.run_id, f"{len(result.build.built)} models built", [])
+
+
+def write_actions(settings: Settings) -> StepOutcome:
+    """The action lists (customers at risk, detractors to call back) from the snapshot."""
+    restrict_new_files(settings)
+    written = export_actions(settings)
+    return StepOutcome(None, f"{len(written)} action lists", [str(p) for p in written])
 
 
 def write_report(settings: Settings, month: str | None = None) -> StepOutcome:

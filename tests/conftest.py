@@ -6,7 +6,7 @@ import csv
 import os
 import shutil
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -39,6 +39,15 @@ def write_entity(landing: Path, entity: str, name: str, rows: list[dict[str, obj
         header,
         ([r.get(c) for c in header] for r in rows),
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def action_exports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Action lists the DAG runs of the tests write land in a temporary folder, not data/."""
+    folder = tmp_path_factory.mktemp("exports")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOYALTY_EXPORTS", str(folder))
+        yield folder
 
 
 @pytest.fixture

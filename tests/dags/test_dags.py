@@ -17,7 +17,7 @@ from tests.dags.conftest import DAGS
 
 EXPECTED_TASKS = {
     "loyalty_ingest": {"pull": set(), "ingest": {"pull"}, "quarantine": {"ingest"}},
-    "loyalty_metrics": {"validate": set(), "build": {"validate"}},
+    "loyalty_metrics": {"validate": set(), "build": {"validate"}, "actions": {"build"}},
     "loyalty_report": {"report": set()},
     "loyalty_alerts": {"send_alerts": set()},
 }
@@ -68,6 +68,7 @@ def test_structure_and_asset_graph(dagbag) -> None:
     metrics = dagbag.dags["loyalty_metrics"]
     assert asset_names(metrics.timetable.asset_condition) == set().union(*SYSTEM_TABLES.values())
     assert {a.name for a in metrics.get_task("build").outlets} == {"marts"}
+    assert {a.name for a in metrics.get_task("actions").outlets} == {"action_lists"}
     assert asset_names(dagbag.dags["loyalty_report"].timetable.asset_condition) == {"marts"}
     assert asset_names(dagbag.dags["loyalty_alerts"].timetable.asset_condition) == {"marts"}
 
@@ -150,7 +151,7 @@ def test_the_message_trigger_yields_every_message_at_once(monkeypatch: pytest.Mo
 
 @pytest.mark.slow
 def test_dag_test_end_to_end(
-    dagbag, airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dagbag, airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, action_exports: Path
 ) -> None:
     landing, warehouse, reports = (
         tmp_path / "landing",
@@ -174,3 +175,7 @@ def test_dag_test_end_to_end(
     )
     con.close()
     assert list(reports.glob("*/loyalty-report-*-en.html"))
+    assert sorted(p.name for p in (action_exports / "actions").iterdir()) == [
+        "at-risk.csv",
+        "detractors.csv",
+    ]
