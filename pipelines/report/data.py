@@ -44,6 +44,10 @@ class ReportData:
     targets: list[Row] = field(default_factory=list)
     alerts: list[Row] = field(default_factory=list)
     movers: list[Row] = field(default_factory=list)
+    risk_bands: list[Row] = field(default_factory=list)
+    at_risk: list[Row] = field(default_factory=list)
+    waiting: list[Row] = field(default_factory=list)
+    closed_loop: Row | None = None
 
     @property
     def trend_months(self) -> tuple[date, date]:
@@ -158,6 +162,10 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month: date) -> ReportData:
         targets=optional_rows(con, "kpi_targets", TARGETS_SQL, [month]),
         alerts=optional_rows(con, "alerts", ALERTS_SQL, [month]),
         movers=optional_rows(con, "nps_change_attribution", MOVERS_SQL, [month]),
+        risk_bands=optional_rows(con, "customer_health", RISK_BANDS_SQL, []),
+        at_risk=optional_rows(con, "customer_health", AT_RISK_SQL, [TOP_AT_RISK]),
+        waiting=optional_rows(con, "detractor_followups", WAITING_SQL, [TOP_WAITING]),
+        closed_loop=next(iter(optional_rows(con, "kpi_monthly", CLOSED_LOOP_SQL, [month])), None),
     )
 
 
@@ -169,6 +177,36 @@ def optional_rows(
 
 
 TARGETS_SQL = "select * from marts.kpi_targets where month = ? order by metric"
+TOP_AT_RISK = 20
+TOP_WAITING = 10
+RISK_BANDS_SQL = """
+select risk_band, count(*) as customers, sum(revenue_net_12m) as revenue_net_12m
+from marts.customer_health
+where risk_band is not null
+group by risk_band
+order by list_position(['high', 'medium', 'low'], risk_band)
+"""
+AT_RISK_SQL = """
+select customer_id, p_alive, days_since_last_purchase, revenue_net_12m, risk_reason
+from marts.customer_health
+where risk_band = 'high'
+order by revenue_net_12m desc, customer_id
+limit ?
+"""
+WAITING_SQL = """
+select customer_id, responded_at, touchpoint, nps_score, waiting_hours
+from marts.detractor_followups
+where followed_up_at is null
+order by waiting_hours desc, response_id
+limit ?
+"""
+# The latest month up to the report month whose 48-hour windows have all closed.
+CLOSED_LOOP_SQL = """
+select month, closed_loop_rate from marts.kpi_monthly
+where month <= ? and closed_loop_rate is not null
+order by month desc
+limit 1
+"""
 # The month's alerts that explain it (the missed targets are in the verdict itself).
 ALERTS_SQL = """
 select * from marts.alerts

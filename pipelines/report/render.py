@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -339,6 +340,57 @@ def definitions(fmt: Formatter, data: ReportData) -> list[str]:
     return [text[fmt.lang].format(**values) for text in DEFINITIONS.values()]
 
 
+def risk_reasons(text: str | None, fmt: Formatter) -> str:
+    """customer_health.risk_reason in the report's language."""
+    return "; ".join(fmt.label("risk", part) for part in text.split("; ")) if text else "–"
+
+
+def attention(data: ReportData, fmt: Formatter) -> dict[str, Any]:
+    """Who needs attention: risk bands, the top customers at risk, detractors still waiting."""
+    target = next((t for t in data.targets if t["metric"] == "closed_loop_rate"), None)
+    loop = data.closed_loop
+    return {
+        "bands": [
+            (
+                fmt.label("band", r["risk_band"]),
+                fmt.number(r["customers"]),
+                fmt.money(r["revenue_net_12m"]),
+            )
+            for r in data.risk_bands
+        ],
+        "at_risk_revenue": fmt.money(data.headlines.get("revenue_at_risk")),
+        "at_risk": [
+            (
+                r["customer_id"],
+                fmt.percent(r["p_alive"], 0),
+                fmt.number(r["days_since_last_purchase"]),
+                fmt.money(r["revenue_net_12m"]),
+                risk_reasons(r["risk_reason"], fmt),
+            )
+            for r in data.at_risk
+        ],
+        "waiting": [
+            (
+                r["customer_id"],
+                fmt.instant(r["responded_at"]),
+                fmt.label("touchpoint", r["touchpoint"]),
+                fmt.number(r["nps_score"]),
+                fmt.number(r["waiting_hours"] / 24, 1),
+            )
+            for r in data.waiting
+        ],
+        "closed_loop": fmt.text(
+            "closed_loop_line",
+            month=fmt.month(loop["month"]),
+            rate=fmt.percent(loop["closed_loop_rate"], 0),
+            target=fmt.percent(target["target"], 0) if target else "–",
+        )
+        if loop
+        else None,
+        "as_of": fmt.instant(data.build["as_of"]),
+    }
+
+
 def render_html(data: ReportData, lang: str) -> str:
     fmt = Formatter(lang, data.build["currency"], data.build["reporting_timezone"])
     environment = Environment(
@@ -359,6 +411,7 @@ def render_html(data: ReportData, lang: str) -> str:
         warnings=[warning_text(w, fmt) for w in data.warnings],
         definitions=definitions(fmt, data),
         reason_keys={k for k in TEXTS if k.startswith("reason_")},
+        attention=attention(data, fmt),
         lang=lang,
     )
 

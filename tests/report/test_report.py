@@ -433,3 +433,23 @@ def test_what_changed_shows_each_dimensions_top_mover(company: Settings) -> None
     for mover in movers:
         assert fmt.change(mover["contribution"]) in section
         assert fmt.change(mover["score_effect"]) in section
+
+
+def test_who_needs_attention_lists_the_marts_rows(company: Settings) -> None:
+    english, german = (report_html(company, lang) for lang in ("en", "de"))
+    section = english[english.index('id="attention"') : english.index('id="losing"')]
+    bands = fetch(
+        company,
+        "select count(*) from marts.customer_health where risk_band is not null",
+    )[0][0]
+    top = fetch(
+        company,
+        "select customer_id from marts.customer_health where risk_band = 'high' "
+        "order by revenue_net_12m desc, customer_id limit 20",
+    )
+    shown = re.findall(r'id="at-risk".*?</table>', section, re.DOTALL)[0]
+    assert re.findall(r"<td>(C\d+)</td>", shown) == [customer for (customer,) in top]
+    counts = re.findall(r'id="risk-bands".*?</table>', section, re.DOTALL)[0]
+    assert sum(int(n.replace(",", "")) for n in re.findall(r"<td>([\d,]+)</td>", counts)) == bands
+    assert "Wer Aufmerksamkeit braucht" in german and "Who needs attention" in section
+    assert "@" not in section
