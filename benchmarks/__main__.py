@@ -20,6 +20,7 @@ import pandas as pd
 from benchmarks.floor import load_floor
 from benchmarks.memory import Measurement, measured
 from benchmarks.pandas_alternative import headline_metrics
+from benchmarks.purchase_model import purchase_model_stage
 from pipelines.config import Settings
 from pipelines.generate import FLAG_NAME, GenerateOptions, generate
 from pipelines.run import run_steps
@@ -151,6 +152,9 @@ def main() -> None:
         Path(str(settings.warehouse) + suffix).unlink(missing_ok=True)
 
     stages = {name: stage(settings, name) for name in ("ingest", "validate", "build", "report")}
+    log("purchase model: fit, predictions, customer_health (also part of build) ...")
+    health = purchase_model_stage(settings)
+    log(f"  {health.seconds:.1f} s, peak {health.peak_mb:.0f} MB")
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     rows = dict(
         con.execute("select entity, sum(rows_loaded) from audit.files group by entity").fetchall()
@@ -201,6 +205,7 @@ def main() -> None:
             "pandas_over_ingest_validate_build": pandas_time.seconds / ours_metrics,
             "incremental_over_full_run": incremental_seconds / full_run,
         },
+        "purchase_model": asdict(health),
         "peak_mb_any_stage": max(m.peak_mb for m in [*stages.values(), *incremental.values()]),
     }
     RESULTS.mkdir(exist_ok=True)
@@ -220,6 +225,8 @@ def print_table(result: dict) -> None:
     print(
         f"{'pandas alternative':<22}{result['pandas']['seconds']:>10.1f}{result['pandas']['peak_mb']:>10.0f}"
     )
+    health = result["purchase_model"]
+    print(f"{'purchase model':<22}{health['seconds']:>10.1f}{health['peak_mb']:>10.0f}")
     for name, m in result["incremental"].items():
         print(f"{'incremental ' + name:<22}{m['seconds']:>10.1f}{m['peak_mb']:>10.0f}")
     print()
