@@ -22,7 +22,8 @@ from benchmarks.memory import Measurement, measured
 from benchmarks.pandas_alternative import headline_metrics
 from benchmarks.purchase_model import purchase_model_stage
 from pipelines.config import Settings
-from pipelines.generate import FLAG_NAME, GenerateOptions, generate
+from pipelines.generate import GenerateOptions, generate
+from pipelines.ingest.entities import FLAG_NAME
 from pipelines.run import run_steps
 
 SIZES = {"default": (1_000_000, 36), "small": (20_000, 24)}

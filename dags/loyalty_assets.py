@@ -16,12 +16,9 @@ from airflow.sdk import (
     RetryRule,
 )
 
-SYSTEM_ENTITIES = {
-    "crm": {"customers": "crm/customers", "events": "crm/events"},
-    "shop": {"orders": "shop/orders", "returns": "shop/returns"},
-    "survey": {"responses": "survey/responses"},
-}
-FLAG_NAME = "_ready"
+from pipelines.ingest.entities import FLAG_NAME
+from pipelines.ingest.entities import SYSTEMS as SYSTEM_ENTITIES
+
 FLAG_POKE_SECONDS = 1.0
 WRITER_POOL = "warehouse_writer"
 

@@ -1,11 +1,14 @@
 """Metrics: validate the new batches, then rebuild the models, whenever a raw table changes."""
 
+from functools import reduce
+from operator import or_
+
 from airflow.sdk import chain, dag, task
 from loyalty_assets import ACTIONS, DEFAULT_ARGS, MARTS, RAW, WRITER_POOL, origin
 
 
 @dag(
-    schedule=(RAW["customers"] | RAW["events"] | RAW["orders"] | RAW["returns"] | RAW["responses"]),
+    schedule=reduce(or_, RAW.values()),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

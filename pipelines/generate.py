@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.ingest.entities import FLAG_NAME
 from pipelines.quoting import literal, plain_name
 
 END = datetime(2026, 7, 1)
@@ -34,7 +35,6 @@ SEGMENTS = ("consumer", "business", "premium")
 CHANNELS = ("web", "app", "store")
 SURVEY_CHANNELS = ("web", "app", "store", "email", "phone")
 CONTACT_CHANNELS = ("phone", "email", "chat", "web")
-FLAG_NAME = "_ready"
 
 
 def draw_outreach(

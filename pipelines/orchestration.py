@@ -13,15 +13,13 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.filemodes import restrict_new_files
 from pipelines.ingest.entities import ENTITIES
+from pipelines.ingest.entities import SYSTEMS as ENTITY_FOLDERS
 from pipelines.models import record_step
 from pipelines.report.write import write_reports
 from pipelines.run import RunOrigin, new_run_id, run_steps, tag_origin
 from pipelines.warehouse import open_snapshot, open_writer, warehouse_of
 
-SYSTEMS = {
-    system: [e.name for e in ENTITIES.values() if e.system == system]
-    for system in ("crm", "shop", "survey")
-}
+SYSTEMS = {system: list(entities) for system, entities in ENTITY_FOLDERS.items()}
 # A failed task's record waits for the writer lock at most this long (a long build holds it).
 FAILURE_LOCK_SECONDS = 900
 

@@ -176,6 +176,12 @@ ENTITIES: dict[str, Entity] = {
         ),
     )
 }
+# The landing folders by source system, as the Airflow watchers and the generator see them.
+SYSTEMS: dict[str, dict[str, str]] = {}
+for _entity in ENTITIES.values():
+    SYSTEMS.setdefault(_entity.system, {})[_entity.name] = _entity.folder
+# The file an exporter touches in an entity's folder when its delivery is complete.
+FLAG_NAME = "_ready"
 
 LOAD_COLUMNS = ("_file_id bigint not null", "_record bigint not null")
 # Columns a file carries beyond the contract, as one JSON object (see pipelines/ingest/drift.py).

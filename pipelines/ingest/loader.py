@@ -24,7 +24,7 @@ from pipelines.config import Settings
 from pipelines.incremental import forget_state
 from pipelines.ingest import drift, fingerprints
 from pipelines.ingest.checks import SEPARATOR, RowRules, typed_batch_sql
-from pipelines.ingest.entities import ENTITIES, Entity
+from pipelines.ingest.entities import ENTITIES, FLAG_NAME, Entity
 from pipelines.ingest.lines import RecordLines, csv_record_lines
 from pipelines.ingest.mappings import Mapping, load_mappings
 from pipelines.ingest.readers import (
@@ -849,7 +849,7 @@ def ingest_file(
     problem = link_problem(path, settings.landing, folder)
     if problem:
         return quarantine_unread(*args, problem, ledger, run_id, source, settings, [])
-    seen_as = settled(path, folder / "_ready", settings.settle_seconds)
+    seen_as = settled(path, folder / FLAG_NAME, settings.settle_seconds)
     if seen_as is None:
         return FileResult(Path(shown(path)), entity.name, "waiting", reason=STILL_WRITTEN)
     if seen_as[0] > settings.max_file_bytes:
