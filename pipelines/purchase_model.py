@@ -19,6 +19,7 @@ from scipy.special import gammaln, hyp2f1
 from pipelines.errors import LoyaltyError
 
 MAX_ITERATIONS = 500
+BOUNDS = [(-10.0, 10.0)] * 4
 PREDICTION_DAYS = 90
 NEAR_ONE = 1e-6
 
@@ -63,17 +64,29 @@ def fit(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> Fit:
     # Customers with the same history share one likelihood term, counted `weights` times.
     unique, weights = np.unique(np.column_stack([x, t_x, big_t]), axis=0, return_counts=True)
 
+    share = weights / weights.sum()
+
     def negative(log_parameters: np.ndarray) -> float:
+        """The mean negative log-likelihood per customer (a scale the line search handles well)."""
         values = log_likelihood(Parameters(*np.exp(log_parameters)), *unique.T)
-        return -float(np.dot(weights, values))
+        return -float(np.dot(share, values))
 
     result = minimize(
         negative,
         x0=np.zeros(4),
         method="L-BFGS-B",
-        bounds=[(-10.0, 10.0)] * 4,
+        bounds=BOUNDS,
         options={"maxiter": MAX_ITERATIONS},
     )
+    if not result.success:
+        # A line search that stalls near the optimum: polish from there without gradients.
+        result = minimize(
+            negative,
+            x0=result.x,
+            method="Nelder-Mead",
+            bounds=BOUNDS,
+            options={"maxiter": MAX_ITERATIONS * 4, "xatol": 1e-6, "fatol": 1e-10},
+        )
     if not result.success or not np.isfinite(result.fun):
         raise LoyaltyError(
             f"the BG/NBD purchase model did not converge after {result.nit} iterations "
@@ -83,7 +96,7 @@ def fit(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> Fit:
         )
     return Fit(
         parameters=Parameters(*np.exp(result.x)),
-        log_likelihood=-float(result.fun),
+        log_likelihood=-float(result.fun) * float(weights.sum()),
         converged=True,
         iterations=int(result.nit),
         customers=len(x),
@@ -158,13 +171,19 @@ def fit_table(frame: pd.DataFrame) -> pd.DataFrame:
 def predict_table(frame: pd.DataFrame) -> pd.DataFrame:
     """core.purchase_predictions: p_alive and expected purchases per customer."""
     if frame.empty:
-        return frame[["customer_id"]].assign(p_alive=[], expected_purchases_90d=[])
+        return pd.DataFrame(
+            {
+                "customer_id": pd.Series(dtype="string"),
+                "p_alive": pd.Series(dtype="float64"),
+                "expected_purchases_90d": pd.Series(dtype="float64"),
+            }
+        )
     first = frame.iloc[0]
     p = Parameters(float(first["r"]), float(first["alpha"]), float(first["a"]), float(first["b"]))
     x, t_x, big_t = histories(frame)
     return pd.DataFrame(
         {
-            "customer_id": frame["customer_id"],
+            "customer_id": frame["customer_id"].astype("string"),
             "p_alive": p_alive(p, x, t_x, big_t),
             "expected_purchases_90d": expected_purchases(p, PREDICTION_DAYS, x, t_x, big_t),
         }

@@ -43,10 +43,7 @@ states as (
 ),
 
 revenue_12m as (
-    select customer_id, sum(revenue_net) as revenue_net_12m
-    from core.purchases
-    where ordered_at > getvariable('as_of') - interval 12 months
-    group by customer_id
+    select * from core.revenue_12m
 ),
 
 final as (

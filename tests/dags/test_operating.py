@@ -133,7 +133,11 @@ def test_a_critical_failure_stays_failed_until_the_file_is_released(
 
     for run in (first, retry):
         assert run.state == "failed"
-        assert states(run) == {"validate": ("failed", 1), "build": ("upstream_failed", 0)}
+        assert states(run) == {
+            "validate": ("failed", 1),
+            "build": ("upstream_failed", 0),
+            "actions": ("upstream_failed", 0),
+        }
         assert asset_events(run) == []
     assert fetch(settings, "select sum(purchases) from marts.kpi_monthly") == [(5,)]
     recorded = failures(settings)
@@ -153,7 +157,7 @@ def test_a_critical_failure_stays_failed_until_the_file_is_released(
     released = dags["loyalty_metrics"].test()
 
     assert released.state == "success"
-    assert asset_events(released) == ["marts"]
+    assert asset_events(released) == ["action_lists", "marts"]
     assert fetch(settings, "select sum(purchases) from marts.kpi_monthly") == [(7,)]
 
 

@@ -1,0 +1,9 @@
+/*
+description: >
+  Per customer with a purchase in the 12 months up to as_of: the net revenue of those
+  purchases (reporting currency). customer_health and detractor_followups read it.
+*/
+select customer_id, sum(revenue_net) as revenue_net_12m
+from core.purchases
+where ordered_at > getvariable('as_of') - interval 12 months
+group by customer_id
