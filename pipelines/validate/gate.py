@@ -11,7 +11,7 @@ import duckdb
 from pipelines.config import SQL_DIR, Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.entities import ENTITIES
-from pipelines.quoting import plain_name
+from pipelines.quoting import fill, plain_name
 from pipelines.validate.chunks import ChunkRunner, chunk_runner
 from pipelines.validate.gx_runner import CheckResult, apply_mostly
 from pipelines.validate.suites import ExpectationSpec, load_suite
@@ -98,9 +98,8 @@ def sql_check(
     con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object], **names: str
 ) -> CheckResult:
     """One cross-table check from sql/validation/<name>.sql, run inside DuckDB."""
-    sql = (VALIDATION_SQL / f"{name}.sql").read_text()
-    for key, value in names.items():
-        sql = sql.replace("{" + key + "}", plain_name(value))
+    template = (VALIDATION_SQL / f"{name}.sql").read_text()
+    sql = fill(template, **{key: plain_name(value) for key, value in names.items()})
     row = con.execute(sql, params).fetchone()
     assert row is not None
     (
