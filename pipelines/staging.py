@@ -14,7 +14,7 @@ STAGING_TEMPLATE = SQL_DIR / "templates" / "staging.sql"
 def staging_description(entity: Entity) -> str:
     unique = " and ".join(entity.duplicate_key)
     return (
-        f"{entity.description} One row per {unique}: where one arrives in several files, the "
+        f"{entity.description} One row per {unique}; if one arrives in several files, the "
         "latest export wins (files ordered by name, which carries the export date, then content "
         f"hash). Typed and renamed by the ingest; raw.{entity.name} keeps every delivered version."
     )
@@ -26,13 +26,17 @@ def staging_sql(entity: Entity) -> str:
         "description": staging_description(entity),
         "incremental": {"scope": entity.name, "key": entity.key},
     }
-    cleaned = [plain_name(f.name) for f in entity.fields if f.clean]
+    cleaned = [f for f in entity.fields if f.clean]
     cleaned_sql = (
-        "replace (" + ", ".join(f"clean_text({name}) as {name}" for name in cleaned) + ")"
+        "replace ("
+        + ", ".join(f"clean_text({plain_name(f.name)}) as {plain_name(f.name)}" for f in cleaned)
+        + ")"
         if cleaned
         else ""
     )
-    body = fill(
+    # The header is a comment: the model's documentation, not SQL.
+    header_sql = yaml.safe_dump(header, sort_keys=False, width=88)
+    body_sql = fill(
         STAGING_TEMPLATE.read_text(encoding="utf-8"),
         table=plain_name(entity.name),
         key=plain_name(entity.key),
@@ -40,4 +44,4 @@ def staging_sql(entity: Entity) -> str:
         raw_unique=", ".join(f"raw_rows.{plain_name(c)}" for c in entity.duplicate_key),
         cleaned=cleaned_sql,
     )
-    return f"/*\n{yaml.safe_dump(header, sort_keys=False, width=88)}*/\n{body}"
+    return f"/*\n{header_sql}*/\n{body_sql}"
