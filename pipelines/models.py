@@ -28,7 +28,7 @@ from pipelines.incremental import (
 from pipelines.ingest.entities import ENTITIES
 from pipelines.purchase_model import PYTHON_MODELS
 from pipelines.quoting import ident, literal, plain_name, qualified
-from pipelines.staging import STAGING_TEMPLATE, staging_sql
+from pipelines.registry_sql import STAGING_TEMPLATE, default_as_of_sql, staging_sql
 
 LAYERS = ("staging", "core", "marts")
 REFERENCE = re.compile(r"\b(staging|core|marts)\.([a-z_][a-z0-9_]*)\b")
@@ -139,7 +139,7 @@ class DataRange:
 
 def data_range(con: duckdb.DuckDBPyConnection) -> DataRange | None:
     """The range of the validated files' timestamps; None before any validated data."""
-    row = con.execute((SQL_DIR / "setup" / "default_as_of.sql").read_text()).fetchone()
+    row = con.execute(default_as_of_sql()).fetchone()
     return DataRange(*row) if row and row[0] is not None else None
 
 

@@ -1,5 +1,5 @@
 -- The staging model of every entity of the registry (pipelines/ingest/entities.py) that
--- has no sql/staging/stg_<entity>.sql of its own, filled in by pipelines.staging. The
+-- has no sql/staging/stg_<entity>.sql of its own, filled in by pipelines.registry_sql. The
 -- placeholders in braces: table (the entity), key (its key), unique (what must be unique:
 -- the key, and the version where the entity keeps versions), raw_unique (the same columns
 -- of raw_rows), cleaned (the free-text columns, masked).

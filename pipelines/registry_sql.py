@@ -1,14 +1,18 @@
-"""Staging models derived from the registry: sql/templates/staging.sql filled in per entity."""
+"""SQL derived from the registry: sql/templates/*.sql filled in for every entity."""
 
 from __future__ import annotations
 
 import yaml
 
 from pipelines.config import SQL_DIR
-from pipelines.ingest.entities import Entity
+from pipelines.ingest.entities import ENTITIES, Entity
 from pipelines.quoting import fill, plain_name
 
-STAGING_TEMPLATE = SQL_DIR / "templates" / "staging.sql"
+TEMPLATES = SQL_DIR / "templates"
+STAGING_TEMPLATE = TEMPLATES / "staging.sql"
+STAMPS_TEMPLATE = TEMPLATES / "entity_stamps.sql"
+NEW_KEYS_TEMPLATE = TEMPLATES / "new_keys.sql"
+DEFAULT_AS_OF = SQL_DIR / "setup" / "default_as_of.sql"
 
 
 def staging_description(entity: Entity) -> str:
@@ -45,3 +49,22 @@ def staging_sql(entity: Entity) -> str:
         cleaned=cleaned_sql,
     )
     return f"/*\n{header_sql}*/\n{body_sql}"
+
+
+def default_as_of_sql() -> str:
+    """sql/setup/default_as_of.sql over every entity's timestamps."""
+    template = STAMPS_TEMPLATE.read_text(encoding="utf-8")
+    stamps_sql = "\nunion all\n".join(
+        fill(template, table=plain_name(e.name), stamp=plain_name(e.stamp))
+        for e in ENTITIES.values()
+    )
+    return fill(DEFAULT_AS_OF.read_text(encoding="utf-8"), stamps=stamps_sql)
+
+
+def new_keys_sql() -> dict[str, str]:
+    """Per entity, the statement that puts the keys of its new files into the build's scope."""
+    template = NEW_KEYS_TEMPLATE.read_text(encoding="utf-8")
+    return {
+        e.name: fill(template, table=plain_name(e.name), key=plain_name(e.key))
+        for e in ENTITIES.values()
+    }
