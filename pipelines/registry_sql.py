@@ -5,13 +5,14 @@ from __future__ import annotations
 import yaml
 
 from pipelines.config import SQL_DIR
-from pipelines.ingest.entities import ENTITIES, Entity
+from pipelines.ingest.entities import ENTITIES, Entity, Field
 from pipelines.quoting import fill, plain_name
 
 TEMPLATES = SQL_DIR / "templates"
 STAGING_TEMPLATE = TEMPLATES / "staging.sql"
 STAMPS_TEMPLATE = TEMPLATES / "entity_stamps.sql"
 NEW_KEYS_TEMPLATE = TEMPLATES / "new_keys.sql"
+BATCH_TEMPLATE = TEMPLATES / "validation_batch.sql"
 DEFAULT_AS_OF = SQL_DIR / "setup" / "default_as_of.sql"
 
 
@@ -24,20 +25,23 @@ def staging_description(entity: Entity) -> str:
     )
 
 
+def replace_sql(fields: list[Field], expression_sql: str) -> str:
+    """`replace (<expression> as <name>, ...)` for the fields, or nothing without any."""
+    if not fields:
+        return ""
+    items_sql = ", ".join(
+        f"{fill(expression_sql, name=plain_name(f.name))} as {plain_name(f.name)}" for f in fields
+    )
+    return f"replace ({items_sql})"
+
+
 def staging_sql(entity: Entity) -> str:
     """The text of staging.stg_<entity>: a header as the model files have one, then the SELECT."""
     header = {
         "description": staging_description(entity),
         "incremental": {"scope": entity.name, "key": entity.key},
     }
-    cleaned = [f for f in entity.fields if f.clean]
-    cleaned_sql = (
-        "replace ("
-        + ", ".join(f"clean_text({plain_name(f.name)}) as {plain_name(f.name)}" for f in cleaned)
-        + ")"
-        if cleaned
-        else ""
-    )
+    cleaned_sql = replace_sql([f for f in entity.fields if f.clean], "clean_text({name})")
     # The header is a comment: the model's documentation, not SQL.
     header_sql = yaml.safe_dump(header, sort_keys=False, width=88)
     body_sql = fill(
@@ -68,3 +72,13 @@ def new_keys_sql() -> dict[str, str]:
         e.name: fill(template, table=plain_name(e.name), key=plain_name(e.key))
         for e in ENTITIES.values()
     }
+
+
+def validation_batch_sql(entity: Entity) -> str:
+    """The rows of a batch as the entity's suite sees them, amounts as doubles."""
+    amounts_sql = replace_sql([f for f in entity.fields if f.kind == "amount"], "{name}::double")
+    return fill(
+        BATCH_TEMPLATE.read_text(encoding="utf-8"),
+        table=plain_name(entity.name),
+        amounts=amounts_sql,
+    )
