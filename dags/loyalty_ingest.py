@@ -1,6 +1,8 @@
 """Ingestion: load every new export when a flag file or message arrives, and hourly as a safety net."""
 
 import os
+from functools import reduce
+from operator import or_
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 from loyalty_assets import (
@@ -19,14 +21,14 @@ SCHEDULE = os.environ.get("LOYALTY_INGEST_SCHEDULE", "@hourly")
 @dag(
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable(SCHEDULE, timezone="UTC"),
-        assets=inbox("crm") | inbox("shop") | inbox("survey"),
+        assets=reduce(or_, map(inbox, SYSTEM_ENTITIES)),
     ),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["loyalty", "ingestion"],
     doc_md=(
-        "Loads every new export of the CRM, the shop and the survey tool when a flag file or "
+        f"Loads every new export of {', '.join(SYSTEM_ENTITIES)} when a flag file or "
         f"message arrives, and {SCHEDULE} as a safety net. One run loads whatever arrived, so "
         "a batch from several systems triggers the metrics once. `quarantine` fails when a "
         "file could not be read: its log ends with the file, the reason and the fix."

@@ -710,11 +710,12 @@ def docs(
         Path, typer.Option("--out", help="Where to write one page per mart.")
     ] = Path("docs/marts"),
 ) -> None:
-    """Write docs/marts/<table>.md from the descriptions in the SQL models."""
-    from pipelines.docs import write_mart_docs
+    """Write docs/marts/<table>.md from the SQL models, and docs/landing.md from the registry."""
+    from pipelines.docs import LANDING_PAGE, landing_page, write_mart_docs
 
     written = write_mart_docs(discover_models(), out_dir)
-    out.print(f"wrote {len(written)} pages to {out_dir}")
+    LANDING_PAGE.write_text(landing_page(), encoding="utf-8")
+    out.print(f"wrote {len(written)} pages to {out_dir} and {LANDING_PAGE}")
 
 
 def main() -> None:

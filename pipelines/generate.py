@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.ingest.entities import FLAG_NAME
+from pipelines.ingest.entities import ENTITIES, FLAG_NAME
 from pipelines.quoting import literal, plain_name
 
 END = datetime(2026, 7, 1)
@@ -496,35 +496,21 @@ def write_exports(
     con.execute("set TimeZone = 'UTC'")
     written: list[Path] = []
     mid = company.customer_snapshots.updated_at.max()
+    # (entity, rows, monthly files or one, file name pattern)
     exports = [
-        (
-            "crm/customers",
-            "customers",
-            company.customer_snapshots,
-            None,
-            f"customers_{mid:%Y-%m-%d}.csv",
-        ),
-        ("crm/customers", "customers", company.customers, None, f"customers_{END:%Y-%m-%d}.csv"),
-        ("crm/events", "events", company.events, "occurred_at", "events_{month}.csv"),
-        ("shop/orders", "orders", company.orders, "ordered_at", "orders_{month}.csv"),
-        ("shop/returns", "returns", company.returns, "returned_at", "returns_{month}.csv"),
-        (
-            "survey/responses",
-            "responses",
-            company.responses,
-            "responded_at",
-            "responses_{month}.ndjson",
-        ),
+        ("customers", company.customer_snapshots, False, f"customers_{mid:%Y-%m-%d}.csv"),
+        ("customers", company.customers, False, f"customers_{END:%Y-%m-%d}.csv"),
+        ("events", company.events, True, "events_{month}.csv"),
+        ("orders", company.orders, True, "orders_{month}.csv"),
+        ("returns", company.returns, True, "returns_{month}.csv"),
+        ("responses", company.responses, True, "responses_{month}.ndjson"),
     ]
-    for folder, _, frame, month_column, pattern in exports:
+    for entity, frame, monthly, pattern in exports:
+        folder, month_column = ENTITIES[entity].folder, ENTITIES[entity].stamp
         target = out / folder
         target.mkdir(parents=True, exist_ok=True)
         con.register("frame", frame)
-        months = (
-            [None]
-            if month_column is None
-            else sorted(frame[month_column].dt.strftime("%Y-%m").unique())
-        )
+        months = sorted(frame[month_column].dt.strftime("%Y-%m").unique()) if monthly else [None]
         for month in months:
             path = target / pattern.format(month=month)
             where_sql = (

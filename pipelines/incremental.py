@@ -9,6 +9,7 @@ from datetime import datetime
 import duckdb
 
 from pipelines.config import SQL_DIR, Settings
+from pipelines.registry_sql import new_keys_sql
 
 INCREMENTAL_SQL = SQL_DIR / "incremental"
 
@@ -35,6 +36,7 @@ def fingerprint(settings: Settings, model_sql: list[str]) -> str:
         (SQL_DIR / "setup" / "macros.sql").read_text(),
         (INCREMENTAL_SQL / "scope_tables.sql").read_text(),
         (INCREMENTAL_SQL / "scope_keys.sql").read_text(),
+        *new_keys_sql().values(),
         settings.timezone,
         str(settings.inactivity_days),
         str(settings.min_sample),
@@ -86,6 +88,8 @@ def prepare_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
     con.execute("set variable full_build = ?", [not plan.incremental])
     con.execute((INCREMENTAL_SQL / "scope_tables.sql").read_text())
     if plan.incremental:
+        for kind, keys_sql in new_keys_sql().items():
+            con.execute(keys_sql, {"kind": kind, "new_files": plan.new_files})
         con.execute(
             (INCREMENTAL_SQL / "scope_keys.sql").read_text(),
             {"new_files": plan.new_files, "previous_as_of": plan.previous_as_of},

@@ -25,8 +25,10 @@ from pipelines.incremental import (
     prepare_scope,
     record_state,
 )
+from pipelines.ingest.entities import ENTITIES
 from pipelines.purchase_model import PYTHON_MODELS
 from pipelines.quoting import ident, literal, plain_name, qualified
+from pipelines.registry_sql import STAGING_TEMPLATE, default_as_of_sql, staging_sql
 
 LAYERS = ("staging", "core", "marts")
 REFERENCE = re.compile(r"\b(staging|core|marts)\.([a-z_][a-z0-9_]*)\b")
@@ -63,15 +65,17 @@ class BuildResult:
     plan: BuildPlan | None = None
 
 
-def parse_model(path: Path) -> Model:
-    """Read a model file: a YAML header comment (description, columns), then one SELECT."""
-    text = path.read_text(encoding="utf-8")
+def parse_model(path: Path, generated: tuple[str, str] | None = None) -> Model:
+    """Read a model file: a YAML header comment (description, columns), then one SELECT.
+
+    A generated model (staging) comes as (its name, its text), `path` being its template.
+    """
+    name, text = generated or (f"{path.parent.name}.{path.stem}", path.read_text(encoding="utf-8"))
     header = HEADER.match(text)
     if header is None:
         raise LoyaltyError(f"{path} must start with a /* ... */ header holding its description")
     doc = yaml.safe_load(header.group(1)) or {}
     body = text[header.end() :].strip().rstrip(";")
-    name = f"{path.parent.name}.{path.stem}"
     refs = {f"{schema}.{table}" for schema, table in REFERENCE.findall(body)} - {name}
     incremental = doc.get("incremental") or []
     return Model(
@@ -105,6 +109,10 @@ def discover_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
         for path in sorted((sql_dir / layer).glob("*.sql")):
             model = parse_model(path)
             models[model.name] = model
+    for entity in ENTITIES.values():
+        name = f"staging.stg_{entity.name}"
+        if name not in models:
+            models[name] = parse_model(STAGING_TEMPLATE, (name, staging_sql(entity)))
     for model in models.values():
         unknown = model.depends_on - models.keys()
         if unknown:
@@ -131,7 +139,7 @@ class DataRange:
 
 def data_range(con: duckdb.DuckDBPyConnection) -> DataRange | None:
     """The range of the validated files' timestamps; None before any validated data."""
-    row = con.execute((SQL_DIR / "setup" / "default_as_of.sql").read_text()).fetchone()
+    row = con.execute(default_as_of_sql()).fetchone()
     return DataRange(*row) if row and row[0] is not None else None
 
 

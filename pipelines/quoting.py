@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pipelines.errors import LoyaltyError
 
 __all__ = [
+    "fill",
     "ident",
     "json_pointer",
     "literal",
@@ -82,6 +83,13 @@ def plain_name(name: str) -> str:
     if not PLAIN_NAME.fullmatch(name):
         raise UnsafeText(f"{name!r} is not a plain lowercase name")
     return name
+
+
+def fill(template: str, **parts: str) -> str:
+    """A SQL template with its {placeholders} replaced by SQL the code built from plain names."""
+    for key, value in parts.items():
+        template = template.replace("{" + key + "}", value)
+    return template
 
 
 def json_pointer(key: str) -> str:

@@ -14,8 +14,10 @@ import pytest
 import yaml
 
 from pipelines.config import SOURCES_FILE, Settings, parse_as_of
+from pipelines.generate import GenerateOptions, generate
 from pipelines.ingest.entities import ENTITIES
 from pipelines.run import RunResult, run_steps
+from pipelines.warehouse import open_reader, warehouse_of
 
 HEADERS = {name: list(entity.columns) for name, entity in ENTITIES.items()}
 
@@ -96,6 +98,39 @@ def fetch_dicts(settings: Settings, sql: str) -> list[dict[str, object]]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         con.close()
+
+
+def sample_landing(landing: Path, customers: int = 400, months: int = 12) -> list[Path]:
+    """The sample company's exports, small."""
+    return generate(GenerateOptions(landing, customers=customers, months=months, seed=7))
+
+
+# The values that say when a build or a validation ran, not what was computed.
+RUN_DETAILS = {
+    "build_info": "exclude (built_at)",
+    "validation_warnings": "exclude (checked_at)",
+    "purchase_model": "exclude (fitted_at)",
+}
+
+
+def schema_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> list[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? order by 1",
+        [schema],
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def marts(settings: Settings, schema: str = "marts") -> dict[str, list[tuple]]:
+    """Every table of the schema (marts unless told), its rows in a fixed order."""
+    with open_reader(warehouse_of(settings)) as con:
+        return {
+            table: con.execute(
+                f'select * {RUN_DETAILS.get(table, "")} from "{schema}"."{table}" order by all'
+            ).fetchall()
+            for table in schema_tables(con, schema)
+        }
 
 
 def require_tool(name: str) -> str:

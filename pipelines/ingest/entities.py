@@ -1,4 +1,10 @@
-"""The export contract (shared/spec/exports.md) as data: entities, their columns and rules."""
+"""The registry: every source system and entity, their columns and rules, defined once.
+
+The export contract (shared/spec/exports.md) as data. The landing folders, the Airflow
+Assets and watchers, the metrics schedule, the staging models, the incremental scope, the
+default as_of, the validation batches and docs/landing.md are derived from ENTITIES; adding
+an entity is an entry here plus what docs/extending.md lists.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +39,8 @@ class Field:
     high: int | None = None
     code_length: int | None = None
     default: str | None = None
+    # Free text that staging masks (control characters, e-mails, phone numbers).
+    clean: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,10 @@ class Entity:
     folder: str
     key: str
     fields: tuple[Field, ...]
+    # The timestamp that places a row in time: the data's range and default as_of.
+    stamp: str
+    # What one row of staging.stg_<name> is, for its table COMMENT.
+    description: str
     version: str | None = None
 
     @property
@@ -73,12 +85,17 @@ ENTITIES: dict[str, Entity] = {
             folder="crm/customers",
             key="customer_id",
             version="updated_at",
+            stamp="updated_at",
+            description=(
+                "CRM customer versions: core.customers picks the latest version up to as_of, so "
+                "a newer updated_at replaces an older one."
+            ),
             fields=(
                 Field("customer_id", required=True),
                 Field("created_at", "timestamp", required=True),
                 Field("updated_at", "timestamp", required=True),
                 Field("country", "code", code_length=2),
-                Field("segment"),
+                Field("segment", clean=True),
                 Field("preferred_channel", "enum", choices=CHANNELS),
                 Field("status", "enum", choices=("active", "churned")),
                 Field("churned_at", "timestamp"),
@@ -94,6 +111,8 @@ ENTITIES: dict[str, Entity] = {
             system="crm",
             folder="crm/events",
             key="event_id",
+            stamp="occurred_at",
+            description="Every CRM event once.",
             fields=(
                 Field("event_id", required=True),
                 Field("customer_id", required=True),
@@ -123,6 +142,8 @@ ENTITIES: dict[str, Entity] = {
             system="shop",
             folder="shop/orders",
             key="order_id",
+            stamp="ordered_at",
+            description="Every shop order once.",
             fields=(
                 Field("order_id", required=True),
                 Field("customer_id", required=True),
@@ -146,12 +167,14 @@ ENTITIES: dict[str, Entity] = {
             system="shop",
             folder="shop/returns",
             key="return_id",
+            stamp="returned_at",
+            description="Every shop return once.",
             fields=(
                 Field("return_id", required=True),
                 Field("order_id", required=True),
                 Field("returned_at", "timestamp", required=True),
                 Field("amount", "amount", required=True),
-                Field("reason"),
+                Field("reason", clean=True),
             ),
         ),
         Entity(
@@ -159,19 +182,21 @@ ENTITIES: dict[str, Entity] = {
             system="survey",
             folder="survey/responses",
             key="response_id",
+            stamp="responded_at",
+            description="Every survey response once.",
             fields=(
                 Field("response_id", required=True),
                 Field("responded_at", "timestamp", required=True),
                 Field("customer_id"),
                 Field("touchpoint", "enum", choices=("post_purchase", "support", "relationship")),
-                Field("channel"),
+                Field("channel", clean=True),
                 _score("nps_score", 0, 10),
                 _score("csat", 1, 5),
                 _score("product_quality", 1, 5),
                 _score("process_quality", 1, 5),
                 _score("personal_service", 1, 5),
-                Field("comment"),
-                Field("language"),
+                Field("comment", clean=True),
+                Field("language", clean=True),
             ),
         ),
     )

@@ -11,14 +11,13 @@ import duckdb
 from pipelines.config import SQL_DIR, Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.entities import ENTITIES
-from pipelines.quoting import plain_name
+from pipelines.quoting import fill, plain_name
+from pipelines.registry_sql import validation_batch_sql
 from pipelines.validate.chunks import ChunkRunner, chunk_runner
 from pipelines.validate.gx_runner import CheckResult, apply_mostly
 from pipelines.validate.suites import ExpectationSpec, load_suite
 
 CHUNK_ROWS = 500_000
-CUSTOMER_ENTITIES = ("orders", "events", "responses")
-UNIQUE_KEY_ENTITIES = ("events", "returns", "responses")
 VALIDATION_SQL = SQL_DIR / "validation"
 QUARANTINED_SQL = SQL_DIR / "status" / "quarantined.sql"
 
@@ -78,47 +77,49 @@ def suite_checks(
     specs: list[ExpectationSpec],
     runner: ChunkRunner,
 ) -> list[CheckResult]:
-    """Run the GX suite over the files' rows, in bounded chunks."""
-    sql = (VALIDATION_SQL / f"batch_{entity}.sql").read_text()
-    reader = con.execute(sql, {"file_ids": file_ids}).fetch_record_batch(CHUNK_ROWS)
-    merged: dict[int, CheckResult] = {}
-    for chunk_results in runner.results(entity, iter(reader), specs):
-        for index, result in enumerate(chunk_results):
-            if index in merged:
-                merged[index].merge(result)
+    """Run the suite's GX expectations over the files' rows, in bounded chunks."""
+    gx_specs = [s for s in specs if s.sql is None]
+    if not gx_specs:
+        return []
+    reader = con.execute(batch_sql(entity), {"file_ids": file_ids}).fetch_record_batch(CHUNK_ROWS)
+    merged: dict[str, CheckResult] = {}
+    for chunk_results in runner.results(entity, iter(reader), gx_specs):
+        for result in chunk_results:
+            if result.spec.id in merged:
+                merged[result.spec.id].merge(result)
             else:
-                merged[index] = result
-    by_key = {(s.type, s.column): s for s in specs}
+                merged[result.spec.id] = result
     for result in merged.values():
-        apply_mostly(by_key[(result.expectation, result.column)], result)
+        apply_mostly(result.spec, result)
     return list(merged.values())
 
 
+def batch_sql(entity: str) -> str:
+    """The rows of a batch as its suite sees them: sql/validation/batch_<entity>.sql, or generated."""
+    own = VALIDATION_SQL / f"batch_{entity}.sql"
+    return own.read_text() if own.exists() else validation_batch_sql(ENTITIES[entity])
+
+
 def sql_check(
-    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object], **names: str
+    con: duckdb.DuckDBPyConnection, spec: ExpectationSpec, file: PendingFile, settings: Settings
 ) -> CheckResult:
-    """One cross-table check from sql/validation/<name>.sql, run inside DuckDB."""
-    sql = (VALIDATION_SQL / f"{name}.sql").read_text()
-    for key, value in names.items():
-        sql = sql.replace("{" + key + "}", plain_name(value))
+    """One of our own checks, sql/validation/<spec.sql>.sql, run inside DuckDB on one file."""
+    template = (VALIDATION_SQL / f"{plain_name(spec.sql or '')}.sql").read_text()
+    sql = fill(template, table=plain_name(file.entity), key=plain_name(ENTITIES[file.entity].key))
+    available = {
+        "file_id": file.file_id,
+        "entity": file.entity,
+        "factor": settings.volume_factor,
+        "min_n": settings.gaming_min_responses,
+        "top_share": settings.gaming_top_share,
+        "jump": settings.gaming_jump,
+    }
+    params = {k: v for k, v in available.items() if f"${k}" in sql}
     row = con.execute(sql, params).fetchone()
     assert row is not None
-    (
-        expectation,
-        column,
-        severity,
-        success,
-        observed,
-        unexpected,
-        elements,
-        examples,
-        description,
-    ) = row
+    success, observed, unexpected, elements, examples = row
     return CheckResult(
-        expectation=expectation,
-        column=column,
-        severity=severity,
-        description=description,
+        spec=spec,
         success=bool(success),
         unexpected_count=int(unexpected or 0),
         element_count=int(elements or 0),
@@ -128,35 +129,13 @@ def sql_check(
 
 
 def cross_table_checks(
-    con: duckdb.DuckDBPyConnection, file: PendingFile, settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    file: PendingFile,
+    specs: list[ExpectationSpec],
+    settings: Settings,
 ) -> list[CheckResult]:
-    entity = ENTITIES[file.entity]
-    results = [
-        sql_check(
-            con,
-            "volume",
-            {"file_id": file.file_id, "entity": file.entity, "factor": settings.volume_factor},
-        )
-    ]
-    if file.entity in CUSTOMER_ENTITIES:
-        results.append(
-            sql_check(con, "unknown_customers", {"file_id": file.file_id}, table=file.entity)
-        )
-    if file.entity in UNIQUE_KEY_ENTITIES:
-        results.append(
-            sql_check(
-                con, "key_reused", {"file_id": file.file_id}, table=file.entity, key=entity.key
-            )
-        )
-    if file.entity == "responses":
-        params = {
-            "file_id": file.file_id,
-            "min_n": settings.gaming_min_responses,
-            "top_share": settings.gaming_top_share,
-            "jump": settings.gaming_jump,
-        }
-        results.append(sql_check(con, "survey_gaming", params))
-    return results
+    """The suite's own SQL checks on one file."""
+    return [sql_check(con, spec, file, settings) for spec in specs if spec.sql is not None]
 
 
 def record_results(
@@ -237,7 +216,7 @@ def validate_entity(
             if failed and len(files) > 1
             else together
         )
-        validation = FileValidation(file, suite + cross_table_checks(con, file, settings))
+        validation = FileValidation(file, suite + cross_table_checks(con, file, specs, settings))
         settle(con, validation, run_id)
         validations.append(validation)
     return validations

@@ -22,15 +22,28 @@ EXAMPLES = 5
 class CheckResult:
     """The outcome of one expectation on one batch (summed over its chunks)."""
 
-    expectation: str
-    column: str | None
-    severity: str
-    description: str
+    spec: ExpectationSpec
     success: bool
     unexpected_count: int = 0
     element_count: int = 0
     observed_value: str | None = None
     examples: list[str] | None = None
+
+    @property
+    def expectation(self) -> str:
+        return self.spec.type
+
+    @property
+    def column(self) -> str | None:
+        return self.spec.column
+
+    @property
+    def severity(self) -> str:
+        return self.spec.severity
+
+    @property
+    def description(self) -> str:
+        return self.spec.description
 
     def merge(self, other: CheckResult) -> None:
         """Fold the result of the next chunk of the same batch into this one."""
@@ -129,24 +142,12 @@ def validate_frame(
         info = item.result or {}
         if item.exception_info and item.exception_info.get("raised_exception"):
             message = str(item.exception_info.get("exception_message"))[:200]
-            results.append(
-                CheckResult(
-                    spec.type,
-                    spec.column,
-                    spec.severity,
-                    spec.description,
-                    False,
-                    observed_value=f"error: {message}",
-                )
-            )
+            results.append(CheckResult(spec, False, observed_value=f"error: {message}"))
             continue
         observed = info.get("observed_value")
         results.append(
             CheckResult(
-                expectation=spec.type,
-                column=spec.column,
-                severity=spec.severity,
-                description=spec.description,
+                spec=spec,
                 success=bool(item.success),
                 unexpected_count=int(info.get("unexpected_count") or 0),
                 element_count=int(info.get("element_count") or len(frame)),

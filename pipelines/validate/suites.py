@@ -1,4 +1,11 @@
-"""Expectation suites as reviewed JSON files in expectations/, with their severities."""
+"""Expectation suites as reviewed JSON files in expectations/, with their severities.
+
+A suite holds what the ingest cannot check row by row (pipelines/ingest/entities.py holds
+those rules): bounds that depend on the run (timestamps against as_of), rules across
+columns, and checks across files and tables. An expectation with an `sql` entry is one of
+our own checks, sql/validation/<sql>.sql, run inside DuckDB; every other one runs in GX.
+Each carries in its `meta` an id (results are matched to it), a severity and a sentence.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +23,14 @@ Severity = Literal["critical", "warning"]
 
 @dataclass(frozen=True)
 class ExpectationSpec:
-    """One expectation of a suite file: GX type and arguments, severity, a sentence for people."""
+    """One expectation of a suite file: type and arguments, severity, a sentence for people."""
 
     type: str
     kwargs: dict[str, Any]
     severity: Severity
     description: str
+    id: str
+    sql: str | None = None
 
     @property
     def column(self) -> str | None:
@@ -49,6 +58,24 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
     return value
 
 
+def spec_of(path: Path, item: dict[str, Any], parameters: dict[str, Any]) -> ExpectationSpec:
+    meta = item.get("meta", {})
+    severity, spec_id = meta.get("severity"), meta.get("id")
+    if severity not in ("critical", "warning") or not spec_id:
+        raise LoyaltyError(
+            f"{path}: every expectation needs meta.id and meta.severity critical or warning "
+            f"({item['type']})"
+        )
+    return ExpectationSpec(
+        type=item["type"],
+        kwargs=substitute(item.get("kwargs", {}), parameters),
+        severity=severity,
+        description=meta.get("description", ""),
+        id=spec_id,
+        sql=item.get("sql"),
+    )
+
+
 def load_suite(
     entity: str, as_of: datetime, currency: str, folder: Path = EXPECTATIONS_DIR
 ) -> list[ExpectationSpec]:
@@ -56,19 +83,8 @@ def load_suite(
     path = folder / f"{entity}.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     parameters = {"as_of_plus_1d": (as_of + timedelta(days=1)).isoformat(), "currency": currency}
-    specs = []
-    for item in data["expectations"]:
-        severity = item.get("meta", {}).get("severity")
-        if severity not in ("critical", "warning"):
-            raise LoyaltyError(
-                f"{path}: every expectation needs meta.severity critical or warning ({item['type']})"
-            )
-        specs.append(
-            ExpectationSpec(
-                type=item["type"],
-                kwargs=substitute(item["kwargs"], parameters),
-                severity=severity,
-                description=item["meta"].get("description", ""),
-            )
-        )
+    specs = [spec_of(path, item, parameters) for item in data["expectations"]]
+    ids = [s.id for s in specs]
+    if len(set(ids)) < len(ids):
+        raise LoyaltyError(f"{path}: two expectations share a meta.id; give each its own")
     return specs

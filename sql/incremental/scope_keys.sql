@@ -1,5 +1,7 @@
--- The scope of an incremental build, taken before any model changes. $new_files: the
--- validated files the last build did not read; $previous_as_of: that build's as_of.
+-- The scope of an incremental build beyond the new files' own keys (every entity's, from
+-- sql/templates/new_keys.sql), taken before any model changes: orders whose returns changed
+-- and every customer whose rows may change. $new_files: the validated files the last build
+-- did not read; $previous_as_of: that build's as_of.
 insert into build_scope
 with
 
@@ -7,7 +9,6 @@ new_orders as (select * from raw.orders where list_contains($new_files, _file_id
 new_events as (select * from raw.events where list_contains($new_files, _file_id)),
 new_responses as (select * from raw.responses where list_contains($new_files, _file_id)),
 new_returns as (select * from raw.returns where list_contains($new_files, _file_id)),
-new_customers as (select * from raw.customers where list_contains($new_files, _file_id)),
 
 -- Orders whose returns change: the order of a new return and of its earlier version.
 returned_orders as (
@@ -19,8 +20,7 @@ returned_orders as (
 
 -- New and earlier versions of every re-delivered row: both customers may change.
 customers as (
-    select customer_id from new_customers
-    union select customer_id from new_orders
+    select customer_id from new_orders
     union select customer_id from staging.stg_orders
         where order_id in (select order_id from new_orders)
             or order_id in (select order_id from returned_orders)
@@ -42,9 +42,5 @@ customers as (
             and responded_at <= getvariable('as_of') - interval 180 day
 )
 
-select 'orders', order_id from new_orders
-union all select 'orders', order_id from returned_orders
-union all select 'events', event_id from new_events
-union all select 'responses', response_id from new_responses
-union all select 'returns', return_id from new_returns
+select 'orders', order_id from returned_orders
 union all select 'customers', customer_id from customers where customer_id is not null

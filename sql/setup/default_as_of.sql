@@ -4,25 +4,9 @@
 -- the reporting time zone, since exports cover whole days.
 with
 
-validated as (
-    select file_id from audit.files where status = 'validated'
-),
-
+-- Every entity's first and last timestamp (sql/templates/entity_stamps.sql, per entity).
 stamps as (
-    select min(ordered_at) as first_at, max(ordered_at) as last_at from raw.orders
-    where _file_id in (select file_id from validated)
-    union all
-    select min(returned_at), max(returned_at) from raw.returns
-    where _file_id in (select file_id from validated)
-    union all
-    select min(occurred_at), max(occurred_at) from raw.events
-    where _file_id in (select file_id from validated)
-    union all
-    select min(updated_at), max(updated_at) from raw.customers
-    where _file_id in (select file_id from validated)
-    union all
-    select min(responded_at), max(responded_at) from raw.responses
-    where _file_id in (select file_id from validated)
+    {stamps}
 ),
 
 final as (

@@ -1,4 +1,4 @@
--- Keys the contract calls unique (warning): ids of the batch that an earlier file already
+-- Keys the contract calls unique: ids of the batch that an earlier file already
 -- delivered with other values. The latest export wins in staging; this says it happened.
 with
 
@@ -23,12 +23,8 @@ changed as (
 )
 
 select
-    'expect_{key}_not_redelivered_with_other_values' as expectation,
-    '{key}' as "column",
-    'warning' as severity,
     (select count(*) from changed) = 0 as success,
     null as observed_value,
     (select count(*) from changed) as unexpected_count,
     (select count(*) from batch) as element_count,
-    (select list(key order by key) from (select key from changed order by 1 limit 5)) as examples,
-    'A {key} delivered again carries the same values (else the latest export wins).' as description
+    (select list(key order by key) from (select key from changed order by 1 limit 5)) as examples

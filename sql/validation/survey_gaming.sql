@@ -1,4 +1,4 @@
--- Survey gaming (warning): per month touched by the batch and per touchpoint and channel,
+-- Survey gaming: per month touched by the batch and per touchpoint and channel,
 -- the share of 10s over the batch and the validated responses. Flagged when the share is
 -- implausibly high with enough responses, or jumps against the month before.
 with
@@ -65,12 +65,8 @@ flagged as (
 )
 
 select
-    'expect_no_survey_gaming' as expectation,
-    'nps_score' as "column",
-    'warning' as severity,
     (select count(*) from flagged) = 0 as success,
     format('{} group(s) flagged', (select count(*) from flagged)) as observed_value,
     (select count(*) from flagged) as unexpected_count,
     (select count(*) from compared) as element_count,
-    (select list(example order by example) from (select example from flagged order by 1 limit 5)) as examples,
-    'No touchpoint or channel has an implausible share of 10s (staff asking for top scores).' as description
+    (select list(example order by example) from (select example from flagged order by 1 limit 5)) as examples

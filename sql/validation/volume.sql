@@ -1,4 +1,4 @@
--- Volume (warning): the batch's row count against the median of the entity's last ten
+-- Volume: the batch's row count against the median of the entity's last ten
 -- validated files; flagged when it differs by more than the configured factor.
 with
 
@@ -18,14 +18,10 @@ batch as (
 )
 
 select
-    'expect_batch_volume_near_recent_median' as expectation,
-    null as "column",
-    'warning' as severity,
     stats.files < 3
         or batch.rows_loaded between stats.median_rows / $factor and stats.median_rows * $factor as success,
     format('{} rows; recent median {} over {} files', batch.rows_loaded, stats.median_rows, stats.files) as observed_value,
     null::bigint as unexpected_count,
     batch.rows_loaded as element_count,
-    null::varchar[] as examples,
-    'A batch is not far larger or smaller than the usual export of its entity.' as description
+    null::varchar[] as examples
 from stats, batch

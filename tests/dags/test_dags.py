@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.errors import ModelError, WarehouseBusyError
 from pipelines.generate import GenerateOptions, generate
+from pipelines.ingest.entities import SYSTEMS
 from pipelines.orchestration import QuarantinedAtIngest
 from pipelines.validate.gate import ValidationFailed
 from tests.conftest import require_service
@@ -21,10 +22,9 @@ EXPECTED_TASKS = {
     "loyalty_report": {"report": set()},
     "loyalty_alerts": {"send_alerts": set()},
 }
+# The registry decides the systems and their raw tables; the DAGs must follow it.
 SYSTEM_TABLES = {
-    "crm": {"raw.customers", "raw.events"},
-    "shop": {"raw.orders", "raw.returns"},
-    "survey": {"raw.responses"},
+    system: {f"raw.{entity}" for entity in entities} for system, entities in SYSTEMS.items()
 }
 
 

@@ -14,8 +14,8 @@ import pytest
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.run import run_steps
 from pipelines.warehouse import open_reader, warehouse_of
-from tests.conftest import run
-from tests.ducklake.conftest import environment, marts, sample_landing
+from tests.conftest import marts, run, sample_landing
+from tests.ducklake.conftest import environment
 from tests.ducklake.workers import READ_SQL
 
 pytestmark = pytest.mark.services

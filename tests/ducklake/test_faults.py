@@ -12,8 +12,7 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.entities import ENTITIES
 from pipelines.warehouse import open_reader, warehouse_of
-from tests.conftest import run
-from tests.ducklake.conftest import marts, sample_landing
+from tests.conftest import marts, run, sample_landing
 from tests.ducklake.test_concurrency import worker
 
 pytestmark = pytest.mark.services

@@ -11,8 +11,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from pipelines.config import Settings
-from tests.conftest import run
-from tests.ducklake.conftest import marts, sample_landing
+from tests.conftest import marts, run, sample_landing
 
 pytestmark = pytest.mark.services
 

@@ -10,8 +10,7 @@ from pipelines.config import Settings
 from pipelines.orchestration import write_report
 from pipelines.warehouse import open_reader, warehouse_of
 from pipelines.warehouse_ducklake import current_snapshot
-from tests.conftest import run
-from tests.ducklake.conftest import marts, sample_landing
+from tests.conftest import marts, run, sample_landing
 
 pytestmark = pytest.mark.services
 

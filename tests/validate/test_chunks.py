@@ -62,7 +62,11 @@ def test_worker_processes_give_the_results_of_one_process(
 def test_several_chunks_go_to_the_workers_in_order() -> None:
     specs = [
         ExpectationSpec(
-            "expect_column_values_to_be_between", {"column": "n", "min_value": 0}, "critical", ""
+            "expect_column_values_to_be_between",
+            {"column": "n", "min_value": 0},
+            "critical",
+            "",
+            "n_not_negative",
         )
     ]
     chunks = [pa.record_batch({"n": [i, -i - 1, 5]}) for i in range(4)]

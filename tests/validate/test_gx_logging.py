@@ -15,7 +15,7 @@ def test_importing_and_running_gx_logs_nothing_below_warning() -> None:
         "from pipelines.validate.gx_runner import validate_frame\n"
         "from pipelines.validate.suites import ExpectationSpec\n"
         "spec = ExpectationSpec('expect_column_values_to_not_be_null', {'column': 'x'}, "
-        "'critical', 'x is set')\n"
+        "'critical', 'x is set', 'x_set')\n"
         "print(validate_frame('t', pd.DataFrame({'x': [1, None]}), [spec])[0].success)\n"
     )
     process = subprocess.run(

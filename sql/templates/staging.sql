@@ -1,10 +1,8 @@
-/*
-description: >
-  Every response of raw.responses once: where one response_id arrives in several files, the latest
-  export wins (files ordered by name, which carries the export date, then content hash).
-  Typed and renamed by the ingest; raw.responses keeps every delivered version.
-incremental: {scope: responses, key: response_id}
-*/
+-- The staging model of every entity of the registry (pipelines/ingest/entities.py) that
+-- has no sql/staging/stg_<entity>.sql of its own, filled in by pipelines.registry_sql. The
+-- placeholders in braces: table (the entity), key (its key), unique (what must be unique:
+-- the key, and the version where the entity keeps versions), raw_unique (the same columns
+-- of raw_rows), cleaned (the free-text columns, masked).
 with
 
 files as (
@@ -13,26 +11,26 @@ files as (
 ),
 
 raw_rows as (
-    select * from raw.responses
-    where _file_id in (select file_id from files) and in_scope('responses', response_id)
+    select * from raw.{table}
+    where _file_id in (select file_id from files) and in_scope('{table}', {key})
 ),
 
 -- Most keys arrive once; only the repeated ones need ranking, which keeps this cheap.
 repeated_keys as (
-    select response_id from raw_rows group by response_id having count(*) > 1
+    select {unique} from raw_rows group by {unique} having count(*) > 1
 ),
 
 single_rows as (
-    select * from raw_rows where response_id not in (select response_id from repeated_keys)
+    select raw_rows.* from raw_rows anti join repeated_keys using ({unique})
 ),
 
 latest_of_repeated as (
     select raw_rows.*
     from raw_rows
+    semi join repeated_keys using ({unique})
     inner join files on files.file_id = raw_rows._file_id
-    where raw_rows.response_id in (select response_id from repeated_keys)
     qualify row_number() over (
-        partition by raw_rows.response_id
+        partition by {raw_unique}
         order by files.file_name desc, files.sha256 desc, raw_rows._record desc
     ) = 1
 ),
@@ -44,8 +42,4 @@ final as (
 )
 
 -- Free text leaves raw cleaned: control characters removed, e-mails and phone numbers masked.
-select * replace (
-    clean_text(comment) as comment,
-    clean_text(channel) as channel,
-    clean_text(language) as language
-) from final
+select * {cleaned} from final
