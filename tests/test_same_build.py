@@ -1,6 +1,6 @@
 """No behaviour change: a small sample company builds the same tables as the recorded build.
 
-tests/data/build_fingerprint.json holds, per staging, core and marts table, the SHA-256 of
+tests/build_fingerprint.json holds, per staging, core and marts table, the SHA-256 of
 its rows in a fixed order, computed with the code before a refactoring. A refactoring that
 changes no behaviour leaves every one of them as it was. After an intended change, record
 the new build with LOYALTY_RECORD_FINGERPRINT=1 and say why in the commit.
@@ -17,7 +17,7 @@ from pathlib import Path
 from pipelines.config import Settings
 from tests.conftest import marts, run, sample_landing
 
-FINGERPRINT = Path(__file__).parent / "data" / "build_fingerprint.json"
+FINGERPRINT = Path(__file__).parent / "build_fingerprint.json"
 LAYERS = ("staging", "core", "marts")
 MONTHLY = re.compile(r"_\d{4}-\d{2}$")
 
