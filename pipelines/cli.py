@@ -23,8 +23,9 @@ from pipelines.config import Settings, parse_as_of, settings_from_env
 from pipelines.errors import LoyaltyError
 from pipelines.filemodes import restrict_new_files
 from pipelines.generate import GenerateOptions, generate
-from pipelines.ingest.loader import FileResult, landing_files
+from pipelines.ingest.outcomes import FileResult
 from pipelines.ingest.reload import files_awaiting_reload, reload_files
+from pipelines.ingest.settling import landing_files
 from pipelines.models import discover_models
 from pipelines.report.write import write_reports
 from pipelines.results import json_text, rich_table, write_csv

@@ -14,7 +14,8 @@ import duckdb
 
 from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
-from pipelines.ingest.loader import FileResult, IngestSummary, ingest_landing
+from pipelines.ingest.loader import ingest_landing
+from pipelines.ingest.outcomes import FileResult, IngestSummary
 from pipelines.models import BuildResult, build, record_step
 from pipelines.rejects import MostlyRejected, mostly_rejected
 from pipelines.report.write import write_reports

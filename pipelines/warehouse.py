@@ -312,3 +312,11 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
         [schema, table],
     ).fetchone()
     return bool(row and row[0]) or bool(views and views[0])
+
+
+def inserted(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | dict[str, object]
+) -> int:
+    """Run an INSERT or DELETE and return how many rows it touched (DuckDB answers with that count)."""
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0

@@ -21,13 +21,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING
 
 from pipelines.config import Settings
 from pipelines.ingest.mappings import Mapping
-
-if TYPE_CHECKING:
-    from pipelines.ingest.loader import SourceConfig
+from pipelines.ingest.sources import SourceConfig
 
 REASONS = {
     "schema_drift": "schema_drift changed",

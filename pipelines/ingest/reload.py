@@ -13,15 +13,12 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest import fingerprints
 from pipelines.ingest.entities import ENTITIES
-from pipelines.ingest.loader import (
-    FileResult,
-    LedgerEntry,
-    fingerprint,
-    load_file,
-    load_sources,
-    reading_room,
-    sha256_of,
-)
+from pipelines.ingest.job import FileJob, reading_room
+from pipelines.ingest.ledger import LedgerEntry, sha256_of
+from pipelines.ingest.loader import load_file
+from pipelines.ingest.outcomes import FileResult
+from pipelines.ingest.settling import fingerprint
+from pipelines.ingest.sources import load_sources
 from pipelines.models import record_step
 from pipelines.run import new_run_id
 from pipelines.warehouse import open_writer, warehouse_of
@@ -85,20 +82,8 @@ def reload_files(settings: Settings, paths: list[Path]) -> list[FileResult]:
         entries = [ledger_entry(con, path, settings) for path in paths]
         with reading_room(settings) as room:
             for path, (entry, entity) in zip(paths, entries, strict=True):
-                results.append(
-                    load_file(
-                        con,
-                        ENTITIES[entity],
-                        path,
-                        entry.sha256,
-                        sources[entity],
-                        settings,
-                        room,
-                        run_id,
-                        fingerprint(path),
-                        entry,
-                    )
-                )
+                job = FileJob(con, ENTITIES[entity], path, sources[entity], settings, room, run_id)
+                results.append(load_file(job, entry.sha256, fingerprint(path), entry))
         seconds = time.perf_counter() - clock
         loaded = sum(r.rows_loaded for r in results)
         message = f"{len(results)} file(s) read again, {loaded} rows loaded"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import os
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -32,6 +33,11 @@ class DamagedFile(UnreadableFile):
 
 class TooLarge(UnreadableFile):
     """The file is larger than LOYALTY_MAX_FILE_BYTES allows; it is not read."""
+
+
+def shown(path: Path) -> str:
+    """A path as text: bytes that are not UTF-8 written as \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def canonical_encoding(name: str) -> str:
