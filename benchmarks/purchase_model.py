@@ -13,7 +13,7 @@ MODELS = ("marts.purchase_model", "core.purchase_predictions", "marts.customer_h
 def purchase_model_stage(settings: Settings) -> Measurement:
     """Time and peak memory of the three models that fit and apply the BG/NBD model."""
     models = discover_models()
-    with open_writer(settings.warehouse) as con:
+    with open_writer(settings.warehouse, limit=settings.duckdb_memory_limit) as con:
         set_parameters(con, settings)
         with measured() as measurement:
             for name in MODELS:

@@ -16,10 +16,10 @@ def loyalty_alerts() -> None:
     def send_alerts() -> dict:
         """Writes the delivery ledger (audit.alert_deliveries), so it takes the writer slot."""
         from pipelines.alerts.airflow_smtp import send_alerts
-        from pipelines.alerts.settings import delivery_from_env
         from pipelines.config import settings_from_env
 
-        return send_alerts(settings_from_env(), delivery_from_env())
+        settings = settings_from_env()
+        return send_alerts(settings, settings.alerts)
 
     send_alerts()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from airflow.sdk import (
     RetryRule,
 )
 
+from pipelines.config import settings_from_env
 from pipelines.ingest.entities import FLAG_NAME
 from pipelines.ingest.entities import SYSTEMS as SYSTEM_ENTITIES
 
@@ -83,7 +83,7 @@ def origin(context: dict) -> object:
 
 
 def landing() -> Path:
-    return Path(os.environ.get("LOYALTY_LANDING", "data/landing")).resolve()
+    return settings_from_env().landing.resolve()
 
 
 def watchers(system: str) -> list[AssetWatcher]:
@@ -101,7 +101,7 @@ def watchers(system: str) -> list[AssetWatcher]:
         )
         for entity, folder in SYSTEM_ENTITIES[system].items()
     ]
-    channel_prefix = os.environ.get("LOYALTY_REDIS_CHANNEL_PREFIX")
+    channel_prefix = settings_from_env().redis_channel_prefix
     if channel_prefix:
         from pipelines.message_trigger import ExportMessageTrigger
 

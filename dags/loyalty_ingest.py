@@ -1,6 +1,5 @@
 """Ingestion: load every new export when a flag file or message arrives, and hourly as a safety net."""
 
-import os
 from functools import reduce
 from operator import or_
 
@@ -15,7 +14,9 @@ from loyalty_assets import (
     origin,
 )
 
-SCHEDULE = os.environ.get("LOYALTY_INGEST_SCHEDULE", "@hourly")
+from pipelines.config import settings_from_env
+
+SCHEDULE = settings_from_env().ingest_schedule
 
 
 @dag(
@@ -39,13 +40,13 @@ def loyalty_ingest() -> None:
     def pull() -> list[str]:
         """Copy new exports from LOYALTY_SOURCE_<SYSTEM>, where configured, into the landing zone."""
         from pipelines.config import settings_from_env
-        from pipelines.orchestration import pull_exports, source_location
+        from pipelines.orchestration import pull_exports
 
         settings = settings_from_env()
         return [
             path
             for system in SYSTEM_ENTITIES
-            for path in pull_exports(system, settings, source_location(system))
+            for path in pull_exports(system, settings, settings.sources.get(system))
         ]
 
     @task(pool=WRITER_POOL, outlets=[RAW_LOADED])

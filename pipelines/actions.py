@@ -41,7 +41,7 @@ def export_actions(settings: Settings) -> list[Path]:
     folder = settings.exports / "actions"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    with open_snapshot(warehouse_of(settings)) as con:
+    with open_snapshot(warehouse_of(settings), settings.duckdb_memory_limit) as con:
         for kind in LISTS:
             target = folder / f"{kind}.csv"
             partial = folder / f".{kind}.csv.part"

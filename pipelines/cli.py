@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipelines.config import Settings, parse_as_of, settings_from_env
+from pipelines.config import Settings, debug_requested, parse_as_of, settings_from_env
 from pipelines.errors import LoyaltyError
 from pipelines.filemodes import restrict_new_files
 from pipelines.generate import GenerateOptions, generate
@@ -330,7 +329,7 @@ def report(
     formats = tuple(output_format or ("html", "pdf"))
     if out_file and (len(languages) > 1 or len(formats) > 1):
         fail("--out names one file: choose one --lang and one --format with it")
-    with open_snapshot(warehouse_of(settings)) as con:
+    with open_snapshot(warehouse_of(settings), settings.duckdb_memory_limit) as con:
         written = write_reports(con, settings, parse_month(month), languages, formats, out_file)
     for path in written:
         out.print(f"wrote {path}", highlight=False)
@@ -361,7 +360,7 @@ def run(
     result = run_with_progress(settings, ("ingest", "validate", "build", "report"), print_step)
     for note in result.notes:
         out.print(note, highlight=False)
-    with open_reader(warehouse_of(settings)) as con:
+    with open_reader(warehouse_of(settings), limit=settings.duckdb_memory_limit) as con:
         print_kpis(latest_kpis(con))
     html = [p for p in result.reports if p.suffix == ".html"]
     out.print("\nnext:", highlight=False)
@@ -431,7 +430,7 @@ def print_kpis(kpis: dict[str, Any] | None) -> None:
 def status(warehouse: Warehouse = None) -> None:
     """What is loaded: files by final status, quarantined files, failures of the last 7 days, the last runs."""
     settings = settings_for(warehouse=warehouse)
-    with open_reader(warehouse_of(settings)) as con:
+    with open_reader(warehouse_of(settings), limit=settings.duckdb_memory_limit) as con:
         tables = status_tables(con)
     titles = {
         "entities": "files per entity",
@@ -530,7 +529,7 @@ def reload(
     """Read files again under today's settings and mappings, replacing their earlier rows."""
     settings = settings_for(landing, warehouse)
     if not files:
-        with open_reader(warehouse_of(settings)) as con:
+        with open_reader(warehouse_of(settings), limit=settings.duckdb_memory_limit) as con:
             waiting = files_awaiting_reload(con, settings)
         if not waiting:
             out.print("no file waits to be read again: every file was read under today's settings")
@@ -571,9 +570,11 @@ def notify_command(
 
     Fails when no Airflow message watcher listens: the message would be lost.
     """
-    from pipelines.notify import notify
+    from pipelines.notify import DEFAULT_CHANNEL_PREFIX, notify
 
-    channel, listeners = notify(entity, files or [])
+    settings = settings_for()
+    prefix = settings.redis_channel_prefix or DEFAULT_CHANNEL_PREFIX
+    channel, listeners = notify(entity, files or [], settings.redis_url, prefix)
     out.print(f"published on {channel} ({listeners} listener(s))", highlight=False)
 
 
@@ -594,10 +595,9 @@ def alerts_command(
     LOYALTY_ALERT_WEBHOOK_URL (docs/alerts.md). audit.alert_deliveries records what was sent.
     """
     from pipelines.alerts.send import deliver_alerts, email_sender_from_env, preview_alerts
-    from pipelines.alerts.settings import delivery_from_env
 
     settings = settings_for(warehouse=warehouse)
-    delivery = delivery_from_env()
+    delivery = settings.alerts
     if not send:
         for destination, alerts in preview_alerts(settings, delivery).items():
             out.print(f"{destination}: {len(alerts)} new alert(s)", highlight=False, markup=False)
@@ -647,7 +647,7 @@ def actions_command(
     if fmt not in ("csv", "json"):
         fail(f"unknown format {fmt!r}: choose csv or json", code=2)
     settings = settings_for(warehouse=warehouse)
-    with open_snapshot(warehouse_of(settings)) as con:
+    with open_snapshot(warehouse_of(settings), settings.duckdb_memory_limit) as con:
         text = render(action_list(con, kind, limit), fmt)  # type: ignore[arg-type]
     if out_file is None:
         sys.stdout.write(text)
@@ -687,7 +687,7 @@ def release_command(
     from pipelines.warehouse import open_writer, warehouse_of
 
     settings = settings_for(warehouse=warehouse)
-    with open_writer(warehouse_of(settings)) as con:
+    with open_writer(warehouse_of(settings), limit=settings.duckdb_memory_limit) as con:
         release = release_file(con, file, reason, by or getpass.getuser(), exclude)
     outcome = (
         "its rows stay out of the marts"
@@ -733,7 +733,7 @@ def main() -> None:
         err.print("interrupted: nothing half-written was committed")
         sys.exit(130)
     except Exception as exc:
-        if os.environ.get("LOYALTY_DEBUG"):
+        if debug_requested():
             raise
         err.print(
             f"[bold red]error:[/] unexpected {type(exc).__name__}: {escape(str(exc))} "

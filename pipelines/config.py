@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -12,7 +13,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pipelines.alerts.settings import DeliverySettings, delivery_from_env
 from pipelines.errors import LoyaltyError
+from pipelines.ingest.entities import SYSTEMS
 from pipelines.quoting import timezone_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +38,11 @@ SIZE_UNITS = {
     "tib": 2**40,
 }
 CURRENCY = re.compile(r"[A-Z]{3}")
+# DuckDB's memory limit for every connection: a 4 GB machine or container stays within it,
+# large builds spill to disk instead of growing.
+DEFAULT_MEMORY_LIMIT = "3.5GB"
+MEMORY_LIMIT = re.compile(r"(?i)\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)")
+CHANNEL_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 BACKENDS = ("file", "ducklake")
 # libpq key=value pairs; a value is one word or in single quotes (quotes inside escaped).
 CONNINFO_KEYS = (
@@ -69,6 +77,7 @@ ENVIRONMENT = {
     "targets_file": "LOYALTY_TARGETS",
     "as_of": "LOYALTY_AS_OF",
     "inactivity_days": "LOYALTY_INACTIVITY_DAYS",
+    "outcome_days": "LOYALTY_OUTCOME_DAYS",
     "timezone": "LOYALTY_TIMEZONE",
     "currency": "LOYALTY_CURRENCY",
     "min_sample": "LOYALTY_MIN_SAMPLE",
@@ -90,7 +99,13 @@ ENVIRONMENT = {
     "s3_region": "LOYALTY_S3_REGION",
     "s3_key_id": "AWS_ACCESS_KEY_ID",
     "s3_secret": "AWS_SECRET_ACCESS_KEY",
+    "duckdb_memory_limit": "LOYALTY_DUCKDB_MEMORY_LIMIT",
+    "redis_url": "LOYALTY_REDIS_URL",
+    "redis_channel_prefix": "LOYALTY_REDIS_CHANNEL_PREFIX",
+    "ingest_schedule": "LOYALTY_INGEST_SCHEDULE",
 }
+# Where each source system's exports are pulled from (any fsspec URL or folder).
+SOURCE_VARIABLES = {system: f"LOYALTY_SOURCE_{system.upper()}" for system in SYSTEMS}
 OPTIONS = {
     "landing": "--landing",
     "warehouse": "--warehouse",
@@ -133,6 +148,7 @@ class Rule:
 
 RULES = {
     "inactivity_days": Rule(whole=True, low=1, high=3650, unit=" of days"),
+    "outcome_days": Rule(whole=True, low=1, high=3650, unit=" of days"),
     "min_sample": Rule(whole=True, low=1),
     "volume_factor": Rule(whole=False, low=0, low_open=True),
     "gaming_top_share": Rule(whole=False, low=0, high=1, low_open=True),
@@ -169,6 +185,7 @@ class Settings:
     targets_file: Path = TARGETS_FILE
     as_of: datetime | None = None
     inactivity_days: int = 180
+    outcome_days: int = 180
     timezone: str = "UTC"
     currency: str = "EUR"
     min_sample: int = 30
@@ -191,6 +208,12 @@ class Settings:
     s3_region: str = "us-east-1"
     s3_key_id: str = ""
     s3_secret: str = ""
+    duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
+    redis_url: str = "redis://127.0.0.1:6379/1"
+    redis_channel_prefix: str = ""
+    ingest_schedule: str = "@hourly"
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)
+    alerts: DeliverySettings = dataclasses.field(default_factory=DeliverySettings)
 
     def __post_init__(self) -> None:
         check_settings(self)
@@ -213,6 +236,7 @@ def check_settings(settings: Settings) -> None:
             "is high risk, below the second medium"
         )
     timezone_name(settings.timezone, setting_name("timezone"))
+    check_services(settings)
     if not isinstance(settings.currency, str) or not CURRENCY.fullmatch(settings.currency):
         raise LoyaltyError(
             f"{setting_name('currency')} must be a three-letter ISO 4217 code like EUR or USD, "
@@ -225,6 +249,26 @@ def check_settings(settings: Settings) -> None:
     if settings.as_of is not None and settings.as_of.tzinfo is None:
         raise LoyaltyError(f"{setting_name('as_of')} must carry a time zone, got {settings.as_of}")
     check_backend(settings)
+
+
+def check_services(settings: Settings) -> None:
+    """DuckDB's memory limit (configuration, never SQL), Redis and the source systems."""
+    if not MEMORY_LIMIT.fullmatch(settings.duckdb_memory_limit):
+        raise LoyaltyError(
+            f"{setting_name('duckdb_memory_limit')} must be a size like 3.5GB or 512MB, "
+            f"got {settings.duckdb_memory_limit!r}"
+        )
+    prefix = settings.redis_channel_prefix
+    if prefix and not CHANNEL_PREFIX.fullmatch(prefix):
+        raise LoyaltyError(
+            f"{setting_name('redis_channel_prefix')} must be letters, digits and . _ : - "
+            f"(like loyalty), got {prefix!r}"
+        )
+    unknown = sorted(set(settings.sources) - set(SOURCE_VARIABLES))
+    if unknown:
+        raise LoyaltyError(
+            f"no source system {', '.join(unknown)}; the systems are {', '.join(SYSTEMS)}"
+        )
 
 
 def check_backend(settings: Settings) -> None:
@@ -275,6 +319,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "sources_file": Path,
     "targets_file": Path,
     "inactivity_days": int,
+    "outcome_days": int,
     "timezone": str.strip,
     "currency": lambda text: text.strip().upper(),
     "min_sample": int,
@@ -296,6 +341,10 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "s3_region": str.strip,
     "s3_key_id": str.strip,
     "s3_secret": str.strip,
+    "duckdb_memory_limit": str.strip,
+    "redis_url": str.strip,
+    "redis_channel_prefix": str.strip,
+    "ingest_schedule": str.strip,
 }
 
 
@@ -325,4 +374,15 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
             raise LoyaltyError(
                 f"{setting_name(field)} must be {expected(field)}, got {text!r}"
             ) from None
+    values["sources"] = {
+        system: env[name].strip()
+        for system, name in SOURCE_VARIABLES.items()
+        if env.get(name, "").strip()
+    }
+    values["alerts"] = delivery_from_env(env)
     return Settings(**values)
+
+
+def debug_requested(env: dict[str, str] | None = None) -> bool:
+    """LOYALTY_DEBUG: show the traceback behind an error (read even when other settings fail)."""
+    return bool((os.environ if env is None else env).get("LOYALTY_DEBUG", "").strip())

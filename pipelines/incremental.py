@@ -39,6 +39,7 @@ def fingerprint(settings: Settings, model_sql: list[str]) -> str:
         *new_keys_sql().values(),
         settings.timezone,
         str(settings.inactivity_days),
+        str(settings.outcome_days),
         str(settings.min_sample),
         settings.currency,
     ]:

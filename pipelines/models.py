@@ -170,6 +170,7 @@ def set_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -> dateti
     as_of = resolve_as_of(settings, data_range(con))
     con.execute("set variable as_of = ?::timestamptz", [as_of])
     con.execute("set variable inactivity_days = ?::integer", [settings.inactivity_days])
+    con.execute("set variable outcome_days = ?::integer", [settings.outcome_days])
     con.execute("set variable min_sample = ?::integer", [settings.min_sample])
     con.execute("set variable risk_high = ?::double", [settings.risk_high])
     con.execute("set variable risk_medium = ?::double", [settings.risk_medium])

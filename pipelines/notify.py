@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.entities import ENTITIES
+
+# The channel prefix when LOYALTY_REDIS_CHANNEL_PREFIX is empty (the DAGs then do not listen).
+DEFAULT_CHANNEL_PREFIX = "loyalty"
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -32,31 +34,26 @@ def without_password(url: str) -> str:
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
-def notify(
-    entity: str, files: list[str], redis_url: str | None = None, prefix: str | None = None
-) -> tuple[str, int]:
+def notify(entity: str, files: list[str], redis_url: str, prefix: str) -> tuple[str, int]:
     """Publish {"entity", "files"} on the system's channel; returns the channel and the listeners reached.
 
     Pub/sub keeps nothing: a message nobody receives is lost, so that is an error, not a note.
     """
     import redis
 
-    url = redis_url or os.environ.get("LOYALTY_REDIS_URL", "redis://127.0.0.1:6379/1")
-    channel = channel_for(
-        entity, prefix or os.environ.get("LOYALTY_REDIS_CHANNEL_PREFIX", "loyalty")
-    )
+    channel = channel_for(entity, prefix)
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=5)
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
         listeners = int(client.publish(channel, json.dumps({"entity": entity, "files": files})))
     except redis.RedisError as exc:
         raise LoyaltyError(
-            f"cannot publish on {without_password(url)} ({exc}); is Redis running and "
+            f"cannot publish on {without_password(redis_url)} ({exc}); is Redis running and "
             "LOYALTY_REDIS_URL right?"
         ) from exc
     if listeners == 0:
         folder = ENTITIES[entity].folder
         raise NobodyListening(
-            f"nobody listens on {channel} at {without_password(url)}, so the message is lost: "
+            f"nobody listens on {channel} at {without_password(redis_url)}, so the message is lost: "
             "no Airflow message watcher is running. Start Airflow with "
             f"LOYALTY_REDIS_CHANNEL_PREFIX={channel.rsplit('.', 1)[0]} and the same Redis "
             f"(`make airflow` does when Redis runs), or touch {folder}/_ready in the landing "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -43,11 +42,6 @@ class IngestOutcome(StepOutcome):
 
 class QuarantinedAtIngest(LoyaltyError):
     """An ingest quarantined a file it could not read; the other files were loaded."""
-
-
-def source_location(system: str, env: dict[str, str] | None = None) -> str | None:
-    """Where a system's exports are pulled from: LOYALTY_SOURCE_<SYSTEM>, any fsspec URL or folder."""
-    return (env if env is not None else os.environ).get(f"LOYALTY_SOURCE_{system.upper()}") or None
 
 
 def pull_exports(system: str, settings: Settings, location: str | None) -> list[str]:
@@ -142,7 +136,7 @@ def write_report(settings: Settings, month: str | None = None) -> StepOutcome:
     The read-only snapshot lets the report run while ingests and builds write.
     """
     restrict_new_files(settings)
-    with open_snapshot(warehouse_of(settings)) as con:
+    with open_snapshot(warehouse_of(settings), settings.duckdb_memory_limit) as con:
         written = write_reports(con, settings, date.fromisoformat(f"{month}-01") if month else None)
     return StepOutcome(None, f"{len(written)} report files", [str(p) for p in written])
 
@@ -160,7 +154,9 @@ def record_failure(
     after it is this failure. The writer lock is waited for as long as a long build may take.
     """
     restrict_new_files(settings)
-    with open_writer(warehouse_of(settings), lock_timeout=FAILURE_LOCK_SECONDS) as con:
+    with open_writer(
+        warehouse_of(settings), FAILURE_LOCK_SECONDS, settings.duckdb_memory_limit
+    ) as con:
         if origin is not None and since is not None and recorded_since(con, origin, since):
             return False
         run_id = new_run_id(con)

@@ -90,7 +90,7 @@ def run_steps(
     A failed step is recorded with its message before the error goes on to the caller.
     """
     progress = progress or Progress()
-    with open_writer(warehouse_of(settings)) as con:
+    with open_writer(warehouse_of(settings), limit=settings.duckdb_memory_limit) as con:
         result = RunResult(new_run_id(con))
         run_started, run_clock = datetime.now().astimezone(), time.perf_counter()
         step, started, clock = steps[0], run_started, run_clock

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import SQL_DIR, Settings
+from pipelines.config import DEFAULT_MEMORY_LIMIT, SQL_DIR, Settings
 from pipelines.errors import LoyaltyError, WarehouseBusyError
 from pipelines.ingest.entities import ENTITIES, EXTRA_COLUMN, raw_table_ddl
 from pipelines.quoting import plain_name
@@ -35,10 +35,6 @@ from pipelines.warehouse_ducklake import (
 )
 
 SCHEMAS = ("raw", "staging", "core", "marts", "audit")
-# DuckDB takes 80 % of RAM by default; a bound keeps a pipeline run a good neighbour and
-# makes large builds spill to disk instead of growing. LOYALTY_DUCKDB_MEMORY_LIMIT overrides.
-DEFAULT_MEMORY_LIMIT = "3.5GB"
-MEMORY_LIMIT = re.compile(r"(?i)\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)")
 LOCK_POLL_SECONDS = 0.5
 # The settings of every connection handed to people, given when it opens (DuckDB's
 # "Securing DuckDB" page): no file but the database itself (no ATTACH, COPY, read_csv,
@@ -113,24 +109,16 @@ def holder(path: Path) -> str:
     return f"another loyalty process ({text})" if text else "another loyalty process"
 
 
-def memory_limit(env: dict[str, str] | None = None) -> str:
-    """LOYALTY_DUCKDB_MEMORY_LIMIT, checked: DuckDB gets it as configuration, never as SQL."""
-    value = (os.environ if env is None else env).get("LOYALTY_DUCKDB_MEMORY_LIMIT", "").strip()
-    if not value:
-        return DEFAULT_MEMORY_LIMIT
-    if not MEMORY_LIMIT.fullmatch(value):
-        raise LoyaltyError(
-            f"LOYALTY_DUCKDB_MEMORY_LIMIT must be a size like 3.5GB or 512MB, got {value!r}"
-        )
-    return value
-
-
 @contextmanager
 def open_writer(
-    warehouse: Warehouse, lock_timeout: float | None = None
+    warehouse: Warehouse,
+    lock_timeout: float | None = None,
+    limit: str = DEFAULT_MEMORY_LIMIT,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection with every schema in place; a file's holds the writer lock."""
-    limit = memory_limit()
+    """A read-write connection with every schema in place; a file's holds the writer lock.
+
+    `limit` is DuckDB's memory limit (Settings.duckdb_memory_limit), given as configuration.
+    """
     if isinstance(warehouse, Lake):
         con = connect_lake(warehouse, limit)
         try:
@@ -149,12 +137,12 @@ def open_writer(
             con.close()
 
 
-def connect_for_people(database: Path) -> duckdb.DuckDBPyConnection:
+def connect_for_people(
+    database: Path, limit: str = DEFAULT_MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
     """The locked-down read-only connection of ANALYST_CONFIG (see the module docstring)."""
     try:
-        return duckdb.connect(
-            str(database), config={**ANALYST_CONFIG, "memory_limit": memory_limit()}
-        )
+        return duckdb.connect(str(database), config={**ANALYST_CONFIG, "memory_limit": limit})
     except duckdb.IOException as exc:
         raise WarehouseBusyError(
             f"{database} is being written by another process; try again when it has finished"
@@ -162,13 +150,15 @@ def connect_for_people(database: Path) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def open_reader(warehouse: Warehouse, at: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_reader(
+    warehouse: Warehouse, at: str | None = None, limit: str = DEFAULT_MEMORY_LIMIT
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only, locked-down connection to the warehouse itself, for queries and reports.
 
     `at` (DuckLake only) reads an earlier snapshot: its number or an ISO timestamp.
     """
     if isinstance(warehouse, Lake):
-        con = connect_lake(warehouse, memory_limit(), read_only=True, at=at)
+        con = connect_lake(warehouse, limit, read_only=True, at=at)
         try:
             lock_for_people(con, warehouse)
             yield con
@@ -185,7 +175,7 @@ def open_reader(warehouse: Warehouse, at: str | None = None) -> Iterator[duckdb.
             f"no warehouse at {warehouse}: run `loyalty run` (or `make demo`) first, "
             "or point --warehouse at an existing file"
         )
-    con = connect_for_people(warehouse)
+    con = connect_for_people(warehouse, limit)
     try:
         yield con
     finally:
@@ -193,7 +183,9 @@ def open_reader(warehouse: Warehouse, at: str | None = None) -> Iterator[duckdb.
 
 
 @contextmanager
-def open_snapshot(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_snapshot(
+    warehouse: Warehouse, limit: str = DEFAULT_MEMORY_LIMIT
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only, locked-down connection to the published snapshot (marts and audit).
 
     The snapshot is readable at any time; before the first build has published one, this
@@ -201,15 +193,15 @@ def open_snapshot(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
     last commit while writers work, so they read it directly.
     """
     if isinstance(warehouse, Lake):
-        with open_reader(warehouse) as con:
+        with open_reader(warehouse, limit=limit) as con:
             yield con
         return
     snapshot = snapshot_path(warehouse)
     if not snapshot.exists():
-        with open_reader(warehouse) as con:
+        with open_reader(warehouse, limit=limit) as con:
             yield con
         return
-    con = connect_for_people(snapshot)
+    con = connect_for_people(snapshot, limit)
     try:
         yield con
     finally:

@@ -167,7 +167,7 @@ def deliver_alerts(
         )
     restrict_new_files(settings)
     results = []
-    with open_writer(settings.warehouse) as con:
+    with open_writer(settings.warehouse, limit=settings.duckdb_memory_limit) as con:
         month = report_month(con, None)
         if email_sender is not None:
             destination = delivery.email_destination
@@ -214,7 +214,7 @@ def preview_alerts(settings: Settings, delivery: DeliverySettings) -> dict[str, 
     destinations = [delivery.email_destination] if delivery.email_to else []
     if delivery.webhook_url:
         destinations.append(webhook_destination(delivery.webhook_url))
-    with open_reader(settings.warehouse) as con:
+    with open_reader(settings.warehouse, limit=settings.duckdb_memory_limit) as con:
         return {
             destination: pending_alerts(con, destination)
             for destination in destinations or ["(no destination configured)"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -95,9 +94,8 @@ def smtp_from_env(env: dict[str, str]) -> SmtpServer | None:
     )
 
 
-def delivery_from_env(env: dict[str, str] | None = None) -> DeliverySettings:
+def delivery_from_env(env: dict[str, str]) -> DeliverySettings:
     """The alert destinations from the environment (.env); every problem names its variable."""
-    env = dict(os.environ if env is None else env)
     webhook = env.get("LOYALTY_ALERT_WEBHOOK_URL", "").strip()
     if webhook and urlsplit(webhook).scheme not in ("http", "https"):
         raise LoyaltyError("LOYALTY_ALERT_WEBHOOK_URL must be an http:// or https:// URL")

@@ -75,7 +75,7 @@ def ledger_entry(
 def reload_files(settings: Settings, paths: list[Path]) -> list[FileResult]:
     """Read the given landing files again, replacing their earlier rows; one run in audit.runs."""
     results = []
-    with open_writer(warehouse_of(settings)) as con:
+    with open_writer(warehouse_of(settings), limit=settings.duckdb_memory_limit) as con:
         run_id = new_run_id(con)
         started, clock = datetime.now().astimezone(), time.perf_counter()
         sources = load_sources(settings.sources_file)

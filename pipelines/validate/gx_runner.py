@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -12,8 +11,6 @@ from typing import Any
 import pandas as pd
 
 from pipelines.validate.suites import ExpectationSpec
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 EXAMPLES = 5
 

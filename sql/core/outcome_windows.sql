@@ -1,9 +1,10 @@
 /*
 description: >
-  One row per known customer with a CSAT answer at least 180 days before as_of: their
-  latest such response (responded_at <= as_of - 180 days, carrying a CSAT score) and what
-  happened in the 180 days after it (the outcome window (responded_at, responded_at +
-  180 days]): churn, purchases, revenue, discounts, referrals.
+  One row per known customer with a CSAT answer at least D days before as_of (D =
+  LOYALTY_OUTCOME_DAYS, 180 by default): their latest such response (responded_at <= as_of
+  - D days, carrying a CSAT score) and what happened in the D days after it (the outcome
+  window (responded_at, responded_at + D days]): churn, purchases, revenue, discounts,
+  referrals.
 incremental: {scope: customers, key: customer_id}
 */
 with
@@ -12,7 +13,7 @@ responses as (
     select * from core.responses
     where customer_id is not null
         and csat is not null
-        and responded_at <= getvariable('as_of') - interval 180 day
+        and responded_at <= getvariable('as_of') - to_days(getvariable('outcome_days'))
         and in_scope('customers', customer_id)
 ),
 
@@ -29,7 +30,7 @@ windows as (
         csat,
         nps_score,
         responded_at as window_start,
-        responded_at + interval 180 day as window_end
+        responded_at + to_days(getvariable('outcome_days')) as window_end
     from latest
 ),
 

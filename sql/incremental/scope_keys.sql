@@ -32,14 +32,14 @@ customers as (
     union select customer_id from staging.stg_responses
         where response_id in (select response_id from new_responses)
     -- What moves with as_of: spells that end, CRM churns that count, responses that now
-    -- lie 180 days back and open an outcome window.
+    -- lie the outcome window's days back and open a window.
     union select customer_id from core.activity_spells
         where ended_at > $previous_as_of and ended_at <= getvariable('as_of')
     union select customer_id from staging.stg_customers
         where churned_at > $previous_as_of and churned_at <= getvariable('as_of')
     union select customer_id from core.responses
-        where responded_at > $previous_as_of - interval 180 day
-            and responded_at <= getvariable('as_of') - interval 180 day
+        where responded_at > $previous_as_of - to_days(getvariable('outcome_days'))
+            and responded_at <= getvariable('as_of') - to_days(getvariable('outcome_days'))
 )
 
 select 'orders', order_id from returned_orders

@@ -7,6 +7,7 @@ raised before anything is read or written.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -212,16 +213,13 @@ def test_settings_from_the_environment_accept_good_values() -> None:
 @pytest.mark.parametrize(
     "value", ["1GB'; delete from raw.orders; set memory_limit='1GB", "lots", "-1GB"]
 )
-def test_the_duckdb_memory_limit_is_never_sql(
-    company: Settings, value: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_duckdb_memory_limit_is_never_sql(company: Settings, value: str) -> None:
     before = checksums(company.warehouse)
-    monkeypatch.setenv("LOYALTY_DUCKDB_MEMORY_LIMIT", value)
-    with pytest.raises(
-        LoyaltyError, match=r"LOYALTY_DUCKDB_MEMORY_LIMIT must be a size like 3\.5GB"
-    ):
-        run_steps(company, ("ingest",))
-    monkeypatch.delenv("LOYALTY_DUCKDB_MEMORY_LIMIT")
+    message = r"LOYALTY_DUCKDB_MEMORY_LIMIT must be a size like 3\.5GB"
+    with pytest.raises(LoyaltyError, match=message):
+        settings_from_env({"LOYALTY_DUCKDB_MEMORY_LIMIT": value})
+    with pytest.raises(LoyaltyError, match=message):
+        run_steps(replace(company, duckdb_memory_limit=value), ("ingest",))
     assert checksums(company.warehouse) == before
 
 
