@@ -187,7 +187,7 @@ def test_a_failed_build_makes_the_next_one_full(company: Settings, tmp_path: Pat
     broken = tmp_path / "sql"
     shutil.copytree(Path(__file__).parents[1] / "sql", broken)
     kpi = broken / "marts" / "kpi_monthly.sql"
-    kpi.write_text(kpi.read_text().replace("from counts", "from no_such_table", 1))
+    kpi.write_text(kpi.read_text().replace("from flows", "from no_such_table", 1))
     con = duckdb.connect(str(company.warehouse))
     try:
         with pytest.raises(Exception, match="kpi_monthly"):

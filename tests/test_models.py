@@ -41,7 +41,8 @@ def test_build_order_follows_the_references_in_the_files() -> None:
     for name, model in models.items():
         for dependency in model.depends_on:
             assert order.index(dependency) < order.index(name), (dependency, name)
-    assert "core.activity_spells" in models["marts.kpi_monthly"].depends_on
+    assert "core.customer_flows" in models["marts.kpi_monthly"].depends_on
+    assert "core.activity_spells" in models["core.spell_flows"].depends_on
 
 
 def test_a_failing_model_leaves_the_previous_tables(settings: Settings, tmp_path: Path) -> None:

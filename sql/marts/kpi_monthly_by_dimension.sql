@@ -7,7 +7,8 @@ description: >
   dimension, the counts equal kpi_monthly's in every month. country and segment are the
   latest CRM version at as_of, acquisition_channel the channel of the first purchase
   (core.customer_dimensions); NPS responses of anonymous respondents fall under 'unknown'.
-  Rates are fractions in [0, 1]; NULL where the denominator is 0.
+  Rates are fractions in [0, 1]; NULL where the denominator is 0. The spells are counted
+  as core.customer_flows counts them for kpi_monthly (core.spell_flows), per value.
 columns:
   month: First day of the calendar month in the reporting time zone.
   is_complete: True when as_of is at or after 23:59:59 of the month's last day.
@@ -28,18 +29,19 @@ columns:
   nps_moe: 95 % margin of error of nps in NPS points (adjusted Wald, as in kpi_monthly); NULL without responses.
   low_sample: True when n < min_sample (default 30); never show the nps without this flag.
 */
+
 with
 
-kpi_months as (
-    select month, is_complete from marts.kpi_monthly
+months as (
+    select * from core.months
 ),
 
 dimensions as (
     select * from core.customer_dimensions
 ),
 
-activity_spells as (
-    select * from core.activity_spells
+spell_flows as (
+    select * from core.spell_flows
 ),
 
 nps_responses as (
@@ -57,22 +59,11 @@ customer_values as (
     ) as groups(dimension, value)
 ),
 
--- Each spell once per dimension, with local wall-clock times as kpi_monthly uses them.
+-- Each spell once per dimension.
 spells as (
-    select
-        customer_values.dimension,
-        customer_values.value,
-        activity_spells.customer_id,
-        activity_spells.spell_no,
-        activity_spells.ended_at,
-        activity_spells.churned_at,
-        activity_spells.churn_kind,
-        activity_spells.churn_reason,
-        activity_spells.started_at::timestamp as started_local,
-        activity_spells.ended_at::timestamp as ended_local,
-        date_trunc('month', activity_spells.churned_at::timestamp) as churned_month
-    from activity_spells
-    inner join customer_values on customer_values.customer_id = activity_spells.customer_id
+    select customer_values.dimension, customer_values.value, spell_flows.*
+    from spell_flows
+    inner join customer_values on customer_values.customer_id = spell_flows.customer_id
 ),
 
 nps_groups as (
@@ -87,17 +78,6 @@ nps_groups as (
     ) as groups(dimension, value)
 ),
 
-months as (
-    select
-        month,
-        is_complete,
-        least(
-            month::timestamptz + interval 1 month - interval 1 microsecond, getvariable('as_of')
-        ) as end_instant,
-        month::timestamptz + interval 1 month > getvariable('as_of') as holds_as_of
-    from kpi_months
-),
-
 dimension_values as (
     select dimension, value from customer_values
     union
@@ -110,34 +90,14 @@ grid as (
     cross join dimension_values
 ),
 
--- The running-sum counting of kpi_monthly, per value: a spell is active at the first
--- instant of m when its start boundary <= m < its end boundary, at the last instant of m
--- when the month of its start <= m < the month of its end.
-spell_boundaries as (
-    select
-        dimension,
-        value,
-        case
-            when date_trunc('month', started_local) = started_local then started_local
-            else date_trunc('month', started_local) + interval 1 month
-        end::date as start_boundary,
-        case
-            when date_trunc('month', ended_local) = ended_local then ended_local
-            else date_trunc('month', ended_local) + interval 1 month
-        end::date as end_boundary,
-        date_trunc('month', started_local)::date as start_month,
-        date_trunc('month', ended_local)::date as end_month
-    from spells
-),
-
 deltas as (
-    select dimension, value, start_boundary as month, 1 as d_start, 0 as d_end from spell_boundaries
+    select dimension, value, start_boundary as month, 1 as d_start, 0 as d_end from spells
     union all
-    select dimension, value, end_boundary, -1, 0 from spell_boundaries
+    select dimension, value, end_boundary, -1, 0 from spells
     union all
-    select dimension, value, start_month, 0, 1 from spell_boundaries
+    select dimension, value, start_month, 0, 1 from spells
     union all
-    select dimension, value, end_month, 0, -1 from spell_boundaries
+    select dimension, value, end_month, 0, -1 from spells
 ),
 
 deltas_by_month as (
@@ -178,47 +138,23 @@ running as (
     )
 ),
 
--- The spell active at the first instant of its churn month: the customer's first churn in it.
 churned as (
     select
         dimension,
         value,
-        churned_month::date as month,
+        churn_month as month,
         count(*) as churned_customers,
-        count(*) filter (where churn_kind = 'explicit' and churn_reason = 'competitor')
-            as competitor_churns
+        count(*) filter (where is_competitor_churn) as competitor_churns,
+        count(*) filter (where is_rebound) as rebounders
     from spells
-    where churned_at is not null and started_local <= churned_month
+    where churn_month is not null
     group by all
 ),
 
--- Customers of S who churned in m but are active again at its end (won back within m).
-rebounders as (
-    select
-        lost.dimension,
-        lost.value,
-        lost.churned_month::date as month,
-        count(distinct lost.customer_id) as rebounders
-    from spells as lost
-    inner join spells as back
-        on back.customer_id = lost.customer_id
-        and back.dimension = lost.dimension
-        and back.spell_no > lost.spell_no
-        and date_trunc('month', back.started_local) = lost.churned_month
-    inner join months on months.month = lost.churned_month::date
-    where lost.churned_at is not null
-        and lost.started_local <= lost.churned_month
-        and back.ended_at > months.end_instant
-    group by all
-),
-
--- Spells that start after the first instant of m and are still active at its end.
 gained as (
-    select spells.dimension, spells.value, months.month, count(*) as gained_spells
+    select dimension, value, start_month as month, count(*) as gained_spells
     from spells
-    inner join months on months.month = date_trunc('month', spells.started_local)::date
-    where spells.started_local > date_trunc('month', spells.started_local)
-        and spells.ended_at > months.end_instant
+    where is_gained
     group by all
 ),
 
@@ -242,8 +178,8 @@ counts as (
         running.value,
         running.active_start as active_customers_start,
         running.active_end as active_customers_end,
-        coalesce(gained.gained_spells, 0) - coalesce(rebounders.rebounders, 0) as gained_customers,
-        coalesce(churned.churned_customers, 0) - coalesce(rebounders.rebounders, 0)
+        coalesce(gained.gained_spells, 0) - coalesce(churned.rebounders, 0) as gained_customers,
+        coalesce(churned.churned_customers, 0) - coalesce(churned.rebounders, 0)
             as lost_customers,
         coalesce(churned.churned_customers, 0) as churned_customers,
         coalesce(churned.competitor_churns, 0) as competitor_churns,
@@ -252,7 +188,6 @@ counts as (
         coalesce(nps_counts.detractors, 0) as detractors
     from running
     left join gained using (month, dimension, value)
-    left join rebounders using (month, dimension, value)
     left join churned using (month, dimension, value)
     left join nps_counts using (month, dimension, value)
 ),
