@@ -115,28 +115,24 @@ def run_steps(
                 con.execute("rollback")
             seconds = time.perf_counter() - clock
             record_step(con, result.run_id, step, started, seconds, "failed", message=message)
-            record_step(
-                con,
-                result.run_id,
-                "run",
-                run_started,
-                time.perf_counter() - run_clock,
-                "failed",
-                message=message,
-            )
-            tag_origin(con, result.run_id, origin)
+            record_run(con, result.run_id, (run_started, run_clock), "failed", message, origin)
             raise
-        record_step(
-            con,
-            result.run_id,
-            "run",
-            run_started,
-            time.perf_counter() - run_clock,
-            "ok",
-            message=",".join(steps),
-        )
-        tag_origin(con, result.run_id, origin)
+        record_run(con, result.run_id, (run_started, run_clock), "ok", ",".join(steps), origin)
     return result
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    began: tuple[datetime, float],
+    status: str,
+    message: str,
+    origin: RunOrigin | None,
+) -> None:
+    """The run's own row in audit.runs (began: its start as a time and a perf_counter), tagged."""
+    started, clock = began
+    record_step(con, run_id, "run", started, time.perf_counter() - clock, status, message=message)
+    tag_origin(con, run_id, origin)
 
 
 def failure_message(exc: BaseException) -> str:

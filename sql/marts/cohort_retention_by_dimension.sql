@@ -26,19 +26,8 @@ customer_months as (
     select * from core.customer_months
 ),
 
-dimensions as (
-    select * from core.customer_dimensions
-),
-
 customer_values as (
-    select dimensions.customer_id, groups.dimension, groups.value
-    from dimensions
-    cross join lateral (
-        values
-            ('country', dimensions.country),
-            ('segment', dimensions.segment),
-            ('acquisition_channel', dimensions.acquisition_channel)
-    ) as groups(dimension, value)
+    select * from core.customer_dimension_values
 ),
 
 valued_months as (

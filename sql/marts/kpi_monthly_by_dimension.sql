@@ -49,14 +49,7 @@ nps_responses as (
 ),
 
 customer_values as (
-    select dimensions.customer_id, groups.dimension, groups.value
-    from dimensions
-    cross join lateral (
-        values
-            ('country', dimensions.country),
-            ('segment', dimensions.segment),
-            ('acquisition_channel', dimensions.acquisition_channel)
-    ) as groups(dimension, value)
+    select * from core.customer_dimension_values
 ),
 
 -- Each spell once per dimension.
