@@ -198,7 +198,9 @@ class Settings:
     settle_seconds: float = 2.0
     pii_salt: str = ""
     full_build: bool = False
-    validation_workers: int = min(os.cpu_count() or 1, 4)
+    # GX reads only the columns it checks, so a chunk takes about 0.2 s; a worker's start
+    # (a fresh interpreter importing GX) costs more than two cores save below ~20M rows.
+    validation_workers: int = 1
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     umask: int = 0o027
     warehouse_backend: str = "file"

@@ -11,7 +11,7 @@ import duckdb
 from pipelines.config import SQL_DIR, Settings
 from pipelines.errors import LoyaltyError
 from pipelines.ingest.entities import ENTITIES
-from pipelines.quoting import fill, plain_name
+from pipelines.quoting import fill, ident, plain_name
 from pipelines.registry_sql import validation_batch_sql
 from pipelines.validate.chunks import ChunkRunner, chunk_runner
 from pipelines.validate.gx_runner import CheckResult, apply_mostly
@@ -81,7 +81,12 @@ def suite_checks(
     gx_specs = [s for s in specs if s.sql is None]
     if not gx_specs:
         return []
-    reader = con.execute(batch_sql(entity), {"file_ids": file_ids}).fetch_record_batch(CHUNK_ROWS)
+    params = {"file_ids": file_ids}
+    rows_sql = batch_sql(entity)
+    columns = columns_read(gx_specs, batch_columns(con, rows_sql, params))
+    if not columns:
+        return []
+    reader = con.execute(selected_sql(rows_sql, columns), params).fetch_record_batch(CHUNK_ROWS)
     merged: dict[str, CheckResult] = {}
     for chunk_results in runner.results(entity, iter(reader), gx_specs):
         for result in chunk_results:
@@ -98,6 +103,33 @@ def batch_sql(entity: str) -> str:
     """The rows of a batch as its suite sees them: sql/validation/batch_<entity>.sql, or generated."""
     own = VALIDATION_SQL / f"batch_{entity}.sql"
     return own.read_text() if own.exists() else validation_batch_sql(ENTITIES[entity])
+
+
+def batch_columns(
+    con: duckdb.DuckDBPyConnection, rows_sql: str, params: dict[str, object]
+) -> list[str]:
+    """The columns a batch's rows have, without reading them."""
+    cursor = con.execute(f"select * from ({rows_sql}) as batch limit 0", params)
+    return [d[0] for d in cursor.description or []]
+
+
+def columns_read(specs: list[ExpectationSpec], available: list[str]) -> list[str]:
+    """The batch's columns the suite's GX expectations read; every column if one reads the table.
+
+    GX hashes and filters the whole DataFrame it is given, so every column it need not see
+    costs time for nothing; an expectation on the whole table (a row count, a column list)
+    sees the batch as it is.
+    """
+    if any(not spec.columns for spec in specs):
+        return available
+    wanted = {column for spec in specs for column in spec.columns}
+    return [column for column in available if column in wanted]
+
+
+def selected_sql(rows_sql: str, columns: list[str]) -> str:
+    """The batch's rows, only the given columns, in the batch's order."""
+    columns_sql = ", ".join(ident(column) for column in columns)
+    return f"select {columns_sql} from ({rows_sql}) as batch"
 
 
 def sql_check(

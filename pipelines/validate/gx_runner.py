@@ -123,9 +123,7 @@ def validate_frame(
     name: str, frame: pd.DataFrame, specs: list[ExpectationSpec]
 ) -> list[CheckResult]:
     """Run the suite on one chunk; expectations on columns the chunk lacks are skipped."""
-    present = [
-        s for s in specs if all(c in frame.columns for c in (s.column or "").split(",") if c)
-    ]
+    present = [s for s in specs if all(c in frame.columns for c in s.columns)]
     if not present:
         return []
     batch = batch_definition().get_batch(batch_parameters={"dataframe": frame})

@@ -19,6 +19,8 @@ from pipelines.config import EXPECTATIONS_DIR
 from pipelines.errors import LoyaltyError
 
 Severity = Literal["critical", "warning"]
+# The arguments through which a GX expectation names one column it reads.
+COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,12 @@ class ExpectationSpec:
             if isinstance(column, str)
             else ",".join(self.kwargs.get("column_list", [])) or None
         )
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the expectation reads (none for an expectation on the whole table)."""
+        single = [self.kwargs.get(key) for key in COLUMN_ARGUMENTS]
+        return tuple(c for c in [*single, *self.kwargs.get("column_list", [])] if c)
 
 
 def substitute(value: Any, parameters: dict[str, Any]) -> Any:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import duckdb
 import pandas as pd
+import pytest
 
-from pipelines.config import Settings
+from pipelines.config import SQL_DIR, Settings
 from pipelines.validate.gx_runner import apply_mostly, validate_frame
 from pipelines.validate.suites import load_suite
 from tests.conftest import fetch_dicts, run, write_entity
@@ -28,6 +30,23 @@ def test_net_equals_gross_minus_discount_within_a_cent_mostly() -> None:
     assert net_difference_check(good) is True
     assert net_difference_check(bad) is False
     assert net_difference_check(rounding) is True
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_resolution_hours_are_the_time_that_passed_in_any_session_zone(zone: str) -> None:
+    con = duckdb.connect()
+    con.execute(f"set TimeZone = '{zone}'")
+    con.execute(
+        "create schema raw; create table raw.events as select * from (values "
+        "(1, 1, null, timestamptz '2025-03-29 12:00:00+01', timestamptz '2025-03-30 12:00:00+02'),"
+        "(1, 2, null, timestamptz '2025-10-26 02:40:00+02', timestamptz '2025-10-26 02:10:00+01'),"
+        "(1, 3, null, timestamptz '2025-01-02 10:00:00+00', timestamptz '2025-01-02 09:30:00+00'),"
+        "(1, 4, null, timestamptz '2025-01-02 10:00:00+00', null)"
+        ") as t(_file_id, _record, _extra, occurred_at, resolved_at)"
+    )
+    sql = (SQL_DIR / "validation" / "batch_events.sql").read_text()
+    hours = con.execute(sql, {"file_ids": [1]}).fetchall()
+    assert [row[-1] for row in hours] == [23.0, 0.5, -0.5, None]
 
 
 def check(settings: Settings, file_name: str, expectation: str) -> dict[str, object]:

@@ -7,7 +7,8 @@ import hashlib
 import pytest
 
 from pipelines.config import Settings
-from pipelines.validate.gate import ValidationFailed
+from pipelines.validate.gate import ValidationFailed, columns_read
+from pipelines.validate.suites import ExpectationSpec
 from tests.conftest import fetch, fetch_dicts, run, write_entity
 
 
@@ -143,3 +144,35 @@ def test_a_gamed_survey_channel_is_flagged(settings: Settings) -> None:
     assert gaming["success"] is False
     assert "channel=store 2025-03: 95 % tens (n=40)" in str(gaming["unexpected_examples"])
     assert "web" not in str(gaming["unexpected_examples"])
+
+
+def spec(type_: str, **kwargs: object) -> ExpectationSpec:
+    return ExpectationSpec(type_, dict(kwargs), "critical", "", type_)
+
+
+@pytest.mark.parametrize(
+    ("specs", "expected"),
+    [
+        (
+            [
+                spec("expect_column_values_to_be_between", column="b", min_value=0),
+                spec(
+                    "expect_column_pair_values_A_to_be_greater_than_B", column_A="d", column_B="a"
+                ),
+            ],
+            ["a", "b", "d"],
+        ),
+        ([spec("expect_compound_columns_to_be_unique", column_list=["c", "x"])], ["c"]),
+        (
+            [
+                spec("expect_column_values_to_be_between", column="b", min_value=0),
+                spec("expect_table_row_count_to_be_between", min_value=1),
+            ],
+            ["a", "b", "c", "d"],
+        ),
+    ],
+)
+def test_gx_sees_only_the_columns_its_expectations_read(
+    specs: list[ExpectationSpec], expected: list[str]
+) -> None:
+    assert columns_read(specs, ["a", "b", "c", "d"]) == expected
