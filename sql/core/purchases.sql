@@ -7,8 +7,10 @@ incremental: {scope: orders, key: order_id}
 */
 with
 
+-- One time zone conversion per order: day and month arithmetic on the local wall-clock
+-- time is cheap, on a timestamptz it runs the calendar of the zone for every value.
 orders as (
-    select * from staging.stg_orders
+    select *, ordered_at::timestamp as ordered_local from staging.stg_orders
     where status <> 'cancelled'
         and ordered_at <= getvariable('as_of')
         and in_scope('orders', order_id)
@@ -26,8 +28,8 @@ final as (
         orders.order_id,
         orders.customer_id,
         orders.ordered_at,
-        orders.ordered_at::date as purchase_day,
-        date_trunc('month', orders.ordered_at)::date as month,
+        orders.ordered_local::date as purchase_day,
+        date_trunc('month', orders.ordered_local)::date as month,
         orders.status,
         orders.channel,
         orders.net_amount,
