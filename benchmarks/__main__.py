@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -17,13 +16,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from benchmarks.company import deliver_last_day, ensure_company, rows_of_day
 from benchmarks.floor import load_floor
 from benchmarks.memory import Measurement, measured
-from benchmarks.pandas_alternative import headline_metrics
+from benchmarks.pandas_alternative import headline_metrics, load
 from benchmarks.purchase_model import purchase_model_stage
+from benchmarks.same_metrics import same_metrics_build
 from pipelines.config import Settings
-from pipelines.generate import GenerateOptions, generate
-from pipelines.ingest.entities import FLAG_NAME
 from pipelines.run import run_steps
 
 SIZES = {"default": (1_000_000, 36), "small": (20_000, 24)}
@@ -33,17 +32,6 @@ TOLERANCE = 1e-9
 
 def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def ensure_company(root: Path, customers: int, months: int) -> Path:
-    """Generate the company's exports unless a complete set is already there."""
-    landing, marker = root / "landing", root / "landing.complete"
-    if not marker.exists():
-        shutil.rmtree(landing, ignore_errors=True)
-        log(f"generating {customers:,} customers x {months} months into {landing} ...")
-        generate(GenerateOptions(landing, customers, months, seed=7, flags=False))
-        marker.write_text(f"{customers} {months}\n")
-    return landing
 
 
 def stage(settings: Settings, name: str) -> Measurement:
@@ -97,35 +85,6 @@ def compare(settings: Settings, theirs: dict[str, pd.DataFrame]) -> dict[str, in
     return counts
 
 
-def new_day(settings: Settings, share: float) -> list[Path]:
-    """A new day's exports after as_of: about `share` more orders, events and responses."""
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    as_of = con.execute("select as_of from marts.build_info").fetchone()[0]  # type: ignore[index]
-    day = (as_of + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
-    con.execute("set TimeZone = 'UTC'")
-    written = []
-    for folder, table, key, timestamp, suffix in (
-        ("shop/orders", "orders", "order_id", "ordered_at", "csv"),
-        ("crm/events", "events", "event_id", "occurred_at", "csv"),
-        ("survey/responses", "responses", "response_id", "responded_at", "ndjson"),
-    ):
-        path = settings.landing / folder / f"{table}_{day}_incremental.{suffix}"
-        fmt = "(format json)" if suffix == "ndjson" else "(header)"
-        con.execute(
-            f"""
-            copy (
-                select * exclude (_file_id, _record, _extra)
-                    replace ('N' || {key} as {key}, timestamptz '{day}' + (random() * interval 86399 second) as {timestamp})
-                from raw.{table} using sample {share * 100} percent (bernoulli, 7)
-            ) to '{path}' {fmt}
-            """
-        )
-        (path.parent / FLAG_NAME).touch()
-        written.append(path)
-    con.close()
-    return written
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
@@ -142,16 +101,30 @@ def main() -> None:
     args = parser.parse_args()
     size = "small" if args.small else "default"
     customers, months = SIZES[size]
-    root = args.data / size
-    landing = ensure_company(root, customers, months)
+    result = benchmark(args.data / size, size, customers, months)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-{size}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print_table(result)
+    print(f"\nresults: {path}")
+
+
+def fresh_settings(root: Path, landing: Path) -> Settings:
+    """Settings on a new warehouse, the landing zone without a delivered last day."""
     settings = Settings(
         landing=landing, warehouse=root / "warehouse.duckdb", reports=root / "reports"
     )
-    for path in landing.rglob("*_incremental.*"):
+    for path in [*landing.rglob("*_incremental.*"), *landing.rglob("*_last_day.*")]:
         path.unlink()
     for suffix in ("", ".wal", ".lock"):
         Path(str(settings.warehouse) + suffix).unlink(missing_ok=True)
+    return settings
 
+
+def benchmark(root: Path, size: str, customers: int, months: int, pandas: bool = True) -> dict:
+    """Every stage of a full run, the floor, the notebook, and the held-back day incrementally."""
+    landing = ensure_company(root, customers, months)
+    settings = fresh_settings(root, landing)
     stages = {name: stage(settings, name) for name in ("ingest", "validate", "build", "report")}
     log("purchase model: fit, predictions, customer_health (also part of build) ...")
     health = purchase_model_stage(settings)
@@ -167,25 +140,37 @@ def main() -> None:
     with measured() as floor:
         floor_rows = load_floor(landing, root / "floor.duckdb")
     log(f"  {floor.seconds:.1f} s, {floor_rows:,} rows")
+    notebook = (
+        notebook_figures(settings, pd.Timestamp(as_of).tz_convert("UTC"), int(days))
+        if pandas
+        else {}
+    )
 
-    log("the usual alternative: pandas ...")
-    with measured() as pandas_time:
-        theirs = headline_metrics(landing, pd.Timestamp(as_of).tz_convert("UTC"), int(days))
-    log(f"  {pandas_time.seconds:.1f} s")
-    compared = compare(settings, theirs)
-    log(f"  pandas and the marts agree on {sum(compared.values()):,} numbers")
-
-    log("incremental: a new day's exports ...")
-    new_files = new_day(settings, 0.01)
+    log("incremental: the company's last day, delivered ...")
+    delivered = deliver_last_day(root, landing)
     incremental = {name: stage(settings, name) for name in ("ingest", "validate", "build")}
-    for path in new_files:
+    for path in delivered:
         path.unlink()
 
     total_rows = sum(int(v) for v in rows.values())
     full_run = sum(m.seconds for m in stages.values())
     incremental_seconds = sum(m.seconds for m in incremental.values())
     ours_metrics = stages["ingest"].seconds + stages["validate"].seconds + stages["build"].seconds
-    result = {
+    ratios = {
+        "ingest_over_floor": stages["ingest"].seconds / floor.seconds,
+        "validate_over_ingest": stages["validate"].seconds / stages["ingest"].seconds,
+        "incremental_over_full_run": incremental_seconds / full_run,
+    }
+    if notebook:
+        ratios |= {
+            "pandas_over_build": notebook["pandas"]["seconds"] / stages["build"].seconds,
+            "pandas_compute_over_same_metrics_build": notebook["pandas"]["compute"]["seconds"]
+            / notebook["same_metrics_build"]["seconds"],
+            "pandas_over_same_metrics_build": notebook["pandas"]["seconds"]
+            / notebook["same_metrics_build"]["seconds"],
+            "pandas_over_ingest_validate_build": notebook["pandas"]["seconds"] / ours_metrics,
+        }
+    return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "size": size,
         "customers": customers,
@@ -197,23 +182,45 @@ def main() -> None:
             "validate": total_rows / stages["validate"].seconds,
         },
         "floor": {**asdict(floor), "rows": floor_rows},
-        "pandas": {**asdict(pandas_time), "numbers_compared": compared},
-        "incremental": {k: asdict(v) for k, v in incremental.items()},
-        "ratios": {
-            "ingest_over_floor": stages["ingest"].seconds / floor.seconds,
-            "validate_over_ingest": stages["validate"].seconds / stages["ingest"].seconds,
-            "pandas_over_build": pandas_time.seconds / stages["build"].seconds,
-            "pandas_over_ingest_validate_build": pandas_time.seconds / ours_metrics,
-            "incremental_over_full_run": incremental_seconds / full_run,
+        **notebook,
+        "incremental": {
+            "what": "the orders, returns, events and responses of the company's last calendar "
+            "day, held back from the full run and delivered afterwards",
+            "rows": rows_of_day(root),
+            **{k: asdict(v) for k, v in incremental.items()},
         },
+        "ratios": ratios,
         "purchase_model": asdict(health),
         "peak_mb_any_stage": max(m.peak_mb for m in [*stages.values(), *incremental.values()]),
     }
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-{size}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print_table(result)
-    print(f"\nresults: {path}")
+
+
+def notebook_figures(settings: Settings, as_of: pd.Timestamp, days: int) -> dict:
+    """The pandas notebook (reading, then computing) and our build of the same metrics."""
+    log("the usual alternative: pandas reads the files ...")
+    with measured() as reading:
+        data = load(settings.landing, as_of)
+    log(f"  {reading.seconds:.1f} s; computing ...")
+    with measured() as computing:
+        theirs = headline_metrics(data, as_of, days)
+    log(f"  {computing.seconds:.1f} s")
+    compared = compare(settings, theirs)
+    log(f"  pandas and the marts agree on {sum(compared.values()):,} numbers")
+    log("our build of exactly those metrics ...")
+    ours, models = same_metrics_build(settings)
+    log(f"  {ours.seconds:.1f} s ({len(models)} models)")
+    return {
+        "pandas": {
+            "seconds": reading.seconds + computing.seconds,
+            "peak_mb": max(reading.peak_mb, computing.peak_mb),
+            "read": asdict(reading),
+            "compute": asdict(computing),
+            "numbers_compared": compared,
+            "computes": "monthly active customers at the month's start and switching rate, "
+            "cohort retention, monthly NPS",
+        },
+        "same_metrics_build": {**asdict(ours), "models": models},
+    }
 
 
 def print_table(result: dict) -> None:
@@ -223,12 +230,18 @@ def print_table(result: dict) -> None:
     print(
         f"{'floor (read_csv)':<22}{result['floor']['seconds']:>10.1f}{result['floor']['peak_mb']:>10.0f}"
     )
-    print(
-        f"{'pandas alternative':<22}{result['pandas']['seconds']:>10.1f}{result['pandas']['peak_mb']:>10.0f}"
-    )
+    if "pandas" in result:
+        for name, m in (
+            ("pandas read", result["pandas"]["read"]),
+            ("pandas compute", result["pandas"]["compute"]),
+            ("build, same metrics", result["same_metrics_build"]),
+        ):
+            print(f"{name:<22}{m['seconds']:>10.1f}{m['peak_mb']:>10.0f}")
     health = result["purchase_model"]
     print(f"{'purchase model':<22}{health['seconds']:>10.1f}{health['peak_mb']:>10.0f}")
     for name, m in result["incremental"].items():
+        if not isinstance(m, dict):
+            continue
         print(f"{'incremental ' + name:<22}{m['seconds']:>10.1f}{m['peak_mb']:>10.0f}")
     print()
     for name, value in result["ratios"].items():

@@ -23,7 +23,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from benchmarks.__main__ import RESULTS, SIZES, ensure_company, log, new_day
+from benchmarks.__main__ import RESULTS, SIZES, fresh_settings, log
+from benchmarks.company import deliver_last_day, ensure_company
 from benchmarks.memory import Measurement, measured
 from pipelines.config import Settings
 from pipelines.run import run_steps
@@ -67,11 +68,7 @@ def main() -> None:
         size, customers, months = f"{args.customers}x{args.months}", args.customers, args.months
     root = args.data / size
     landing = ensure_company(root, customers, months)
-    for path in landing.rglob("*_incremental.*"):
-        path.unlink()
-    on_file = Settings(
-        landing=landing, warehouse=root / "backends" / "warehouse.duckdb", reports=root / "reports"
-    )
+    on_file = fresh_settings(root / "backends", landing)
     shutil.rmtree(on_file.warehouse.parent, ignore_errors=True)
     server = os.environ.get("LOYALTY_BENCH_POSTGRES", "host=127.0.0.1 user=postgres")
     on_lake = on_file.with_overrides(
@@ -84,7 +81,7 @@ def main() -> None:
         "file": timed_run(on_file, "file: full run"),
         "ducklake": timed_run(on_lake, "ducklake: full run"),
     }
-    new_files = new_day(on_file, 0.01)
+    new_files = deliver_last_day(root, landing)
     incremental = {
         "file": timed_run(on_file, "file: incremental run"),
         "ducklake": timed_run(on_lake, "ducklake: incremental run"),

@@ -169,9 +169,10 @@ def nps(responses: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return table.reset_index()[["month", "nps"]]
 
 
-def headline_metrics(landing: Path, as_of: pd.Timestamp, days: int) -> dict[str, pd.DataFrame]:
-    """Everything the comparison needs, computed from the files."""
-    data = load(landing, as_of)
+def headline_metrics(
+    data: dict[str, pd.DataFrame], as_of: pd.Timestamp, days: int
+) -> dict[str, pd.DataFrame]:
+    """Everything the comparison needs, computed from the files `load` read."""
     churns = explicit_churns(data["customers"], data["events"], as_of)
     spell_table = spells(data["orders"], churns, days, as_of)
     first = data["orders"]["ordered_at"].min().tz_convert("UTC").floor("D").replace(day=1)
