@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 36
 
-.PHONY: install demo test lint format docs clean airflow airflow-stop bench bench-small bench-ducklake secrets
+.PHONY: install demo test lint format docs clean airflow airflow-stop bench bench-small bench-ducklake bench-scale secrets
 
 install: $(STAMP)
 
@@ -52,6 +52,10 @@ bench: install
 
 bench-small: install
 	$(BIN)/python -m benchmarks --small
+
+# 100k, 300k and 1M customers; each stage's growth against its rows, and a chart.
+bench-scale: install
+	$(BIN)/python -m benchmarks.scale
 
 # File and DuckLake side by side (catalog in the local PostgreSQL); BENCH_SIZE=--small for 20,000 customers.
 BENCH_SIZE ?=
