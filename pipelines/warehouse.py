@@ -312,3 +312,18 @@ def inserted(
     """Run an INSERT or DELETE and return how many rows it touched (DuckDB answers with that count)."""
     row = con.execute(sql, params).fetchone()
     return int(row[0]) if row else 0
+
+
+@contextmanager
+def one_checkpoint(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Many small commits, one checkpoint: a DuckDB file writes its WAL into the database at
+    the end instead of after every few files (each commit stays durable in the WAL)."""
+    if is_lake(con):
+        yield
+        return
+    con.execute("set checkpoint_threshold = '1GB'")
+    try:
+        yield
+    finally:
+        con.execute("reset checkpoint_threshold")
+    con.execute("checkpoint")

@@ -52,7 +52,7 @@ from pipelines.ingest.settling import (
 from pipelines.ingest.sources import load_sources
 from pipelines.ingest.text import DamagedFile, UnreadableFile, shown, too_large
 from pipelines.quoting import ident, plain_name
-from pipelines.warehouse import inserted
+from pipelines.warehouse import inserted, one_checkpoint
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: int) -> int:
@@ -247,7 +247,7 @@ def ingest_landing(
     mark_awaiting_reload(con, sources, settings)
     ledger = Ledger.read(con)
     summary = IngestSummary()
-    with reading_room(settings) as room:
+    with reading_room(settings) as room, one_checkpoint(con):
         for entity, path in landing_files(settings.landing, entities):
             job = FileJob(con, entity, path, sources[entity.name], settings, room, run_id)
             result = ingest_file(job, ledger)
