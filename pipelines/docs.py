@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.ingest.entities import ENTITIES, FLAG_NAME, Entity, Field
-from pipelines.models import LAYERS, Model
+from pipelines.models import Model
 from pipelines.registry_sql import STAGING_TEMPLATE
 
 DOCS_DIR = Path("docs")
@@ -49,11 +49,9 @@ def model_doc_path(model: Model, out_dir: Path = DOCS_DIR) -> Path:
 
 
 def write_model_docs(models: dict[str, Model], out_dir: Path = DOCS_DIR) -> list[Path]:
-    """A page per staging, core and marts table below out_dir/<layer>/."""
+    """A page per staging, core and marts table, in out_dir/<layer>/."""
     written = []
     for model in models.values():
-        if model.name.split(".")[0] not in LAYERS:
-            continue
         path = model_doc_path(model, out_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(model_page(model), encoding="utf-8")

@@ -16,8 +16,8 @@ BATCH_TEMPLATE = TEMPLATES / "validation_batch.sql"
 DEFAULT_AS_OF = SQL_DIR / "setup" / "default_as_of.sql"
 # The column the staging template adds to the entity's fields.
 FILE_ID_DESCRIPTION = (
-    "The export the row comes from (audit.files.file_id): of a key delivered several times, "
-    "the latest export."
+    "The export the row comes from (audit.files.file_id); for a key delivered several times, "
+    "the latest one."
 )
 
 
