@@ -36,7 +36,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 docs: install
-	$(BIN)/loyalty docs --out docs/marts
+	$(BIN)/loyalty docs --out docs
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache

@@ -708,15 +708,20 @@ def release_command(
 @app.command()
 def docs(
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Where to write one page per mart.")
-    ] = Path("docs/marts"),
+        Path,
+        typer.Option(
+            "--out", help="Where to write one page per table, in staging/, core/ and marts/."
+        ),
+    ] = Path("docs"),
 ) -> None:
-    """Write docs/marts/<table>.md from the SQL models, and docs/landing.md from the registry."""
-    from pipelines.docs import LANDING_PAGE, landing_page, write_mart_docs
+    """Write docs/<layer>/<table>.md from the SQL models, and docs/landing.md from the registry."""
+    from pipelines.docs import LANDING_PAGE, landing_page, write_model_docs
 
-    written = write_mart_docs(discover_models(), out_dir)
+    written = write_model_docs(discover_models(), out_dir)
     LANDING_PAGE.write_text(landing_page(), encoding="utf-8")
-    out.print(f"wrote {len(written)} pages to {out_dir} and {LANDING_PAGE}")
+    out.print(
+        f"wrote {len(written)} pages to {out_dir}/staging, core and marts, and {LANDING_PAGE}"
+    )
 
 
 def main() -> None:

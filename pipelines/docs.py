@@ -1,4 +1,4 @@
-"""Generated documentation: a page per mart from the SQL model headers, the landing folders from the registry."""
+"""Generated documentation: a page per model from the SQL model headers, the landing folders from the registry."""
 
 from __future__ import annotations
 
@@ -6,20 +6,34 @@ from pathlib import Path
 
 from pipelines.ingest.entities import ENTITIES, FLAG_NAME, Entity, Field
 from pipelines.models import Model
+from pipelines.registry_sql import STAGING_TEMPLATE
 
-LANDING_PAGE = Path("docs") / "landing.md"
+DOCS_DIR = Path("docs")
+LANDING_PAGE = DOCS_DIR / "landing.md"
 
 
-def mart_page(model: Model) -> str:
-    """The Markdown page of one mart: what a row is, then every column."""
+def defined_in(model: Model) -> str:
+    """Where the model's SQL and documentation come from."""
+    if model.path == STAGING_TEMPLATE:
+        return (
+            "Generated from the registry (`pipelines/ingest/entities.py`, the columns' "
+            "descriptions and rules) and `sql/templates/staging.sql`"
+        )
+    return (
+        f"Defined in `{model.path.parent.parent.name}/{model.path.parent.name}/{model.path.name}`"
+    )
+
+
+def model_page(model: Model) -> str:
+    """The Markdown page of one table: what a row is, then every column."""
+    schema = model.name.split(".")[0]
     lines = [
         f"# `{model.name}`",
         "",
         model.description,
         "",
-        f"Defined in `{model.path.parent.parent.name}/{model.path.parent.name}/{model.path.name}`; "
-        "the same text is the table's and columns' DuckDB `COMMENT` "
-        "(`select * from duckdb_columns() where schema_name = 'marts'`).",
+        f"{defined_in(model)}; the same text is the table's and columns' DuckDB `COMMENT` "
+        f"(`select * from duckdb_columns() where schema_name = '{schema}'`).",
         "",
         "| column | meaning |",
         "|---|---|",
@@ -28,14 +42,19 @@ def mart_page(model: Model) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_mart_docs(models: dict[str, Model], out_dir: Path) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+def model_doc_path(model: Model, out_dir: Path = DOCS_DIR) -> Path:
+    """docs/<layer>/<table>.md"""
+    schema, table = model.name.split(".")
+    return out_dir / schema / f"{table}.md"
+
+
+def write_model_docs(models: dict[str, Model], out_dir: Path = DOCS_DIR) -> list[Path]:
+    """A page per staging, core and marts table, in out_dir/<layer>/."""
     written = []
     for model in models.values():
-        if not model.name.startswith("marts."):
-            continue
-        path = out_dir / f"{model.name.removeprefix('marts.')}.md"
-        path.write_text(mart_page(model), encoding="utf-8")
+        path = model_doc_path(model, out_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(model_page(model), encoding="utf-8")
         written.append(path)
     return written
 

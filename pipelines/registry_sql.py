@@ -14,6 +14,11 @@ STAMPS_TEMPLATE = TEMPLATES / "entity_stamps.sql"
 NEW_KEYS_TEMPLATE = TEMPLATES / "new_keys.sql"
 BATCH_TEMPLATE = TEMPLATES / "validation_batch.sql"
 DEFAULT_AS_OF = SQL_DIR / "setup" / "default_as_of.sql"
+# The column the staging template adds to the entity's fields.
+FILE_ID_DESCRIPTION = (
+    "The export the row comes from (audit.files.file_id); for a key delivered several times, "
+    "the latest one."
+)
 
 
 def staging_description(entity: Entity) -> str:
@@ -23,6 +28,46 @@ def staging_description(entity: Entity) -> str:
         "latest export wins (files ordered by name, which carries the export date, then content "
         f"hash). Typed and renamed by the ingest; raw.{entity.name} keeps every delivered version."
     )
+
+
+def column_description(field: Field) -> str:
+    """A staging column's COMMENT: what the field holds, then the rules the ingest enforced."""
+    sentences = [field.description or f"The export's {field.name}."]
+    if field.kind == "timestamp":
+        sentences.append(
+            "An instant; a value without an offset is read in the time zone of the source's "
+            "mapping (sources/sources.yaml, UTC unless it names one)."
+        )
+    if field.kind == "amount":
+        sentences.append("In the reporting currency.")
+    if field.choices:
+        sentences.append(f"One of {', '.join(field.choices)}.")
+    if field.low is not None and field.high is not None:
+        sentences.append(f"From {field.low} to {field.high}.")
+    elif field.low is not None:
+        sentences.append(f"At least {field.low}.")
+    elif field.high is not None:
+        sentences.append(f"At most {field.high}.")
+    if field.code_length:
+        sentences.append(f"A code of {field.code_length} capital letters.")
+    if field.clean:
+        sentences.append(
+            "Control characters removed, e-mail addresses and phone numbers masked as [email] "
+            "and [phone]."
+        )
+    if field.default:
+        sentences.append(f"An empty value in the export means {field.default}.")
+    elif not field.required:
+        sentences.append("NULL where the export leaves it empty.")
+    return " ".join(sentences)
+
+
+def staging_columns(entity: Entity) -> dict[str, str]:
+    """Every column of staging.stg_<entity> with its COMMENT, in the table's order."""
+    return {
+        **{f.name: column_description(f) for f in entity.fields},
+        "file_id": FILE_ID_DESCRIPTION,
+    }
 
 
 def replace_sql(fields: list[Field], expression_sql: str) -> str:
@@ -40,6 +85,7 @@ def staging_sql(entity: Entity) -> str:
     header = {
         "description": staging_description(entity),
         "incremental": {"scope": entity.name, "key": entity.key},
+        "columns": staging_columns(entity),
     }
     cleaned_sql = replace_sql([f for f in entity.fields if f.clean], "clean_text({name})")
     # The header is a comment: the model's documentation, not SQL.

@@ -6,6 +6,8 @@ import csv
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -20,6 +22,19 @@ from pipelines.run import RunResult, run_steps
 from pipelines.warehouse import open_reader, warehouse_of
 
 HEADERS = {name: list(entity.columns) for name, entity in ENTITIES.items()}
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "docker-compose.yml"
+AIRFLOW_SERVICES = {
+    "airflow-init",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+}
+LOYALTY = [sys.executable, "-c", "from pipelines.cli import main; main()"]
+# The metadata database of an Airflow a test starts, one database per test.
+AIRFLOW_DB_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/{database}"
 
 
 def write_csv(
@@ -31,6 +46,17 @@ def write_csv(
         writer.writerow(header)
         writer.writerows(["" if v is None else v for v in row] for row in rows)
     return path
+
+
+def order(i: int, customer: str = "C1", net: str = "10.00", **extra: object) -> dict[str, object]:
+    """Order number i as write_entity takes it: its day of January 2025 follows from i."""
+    return {
+        "order_id": f"O{i}",
+        "customer_id": customer,
+        "ordered_at": f"2025-01-{1 + i % 28:02d}T10:00:00Z",
+        "net_amount": net,
+        **extra,
+    }
 
 
 def write_entity(landing: Path, entity: str, name: str, rows: list[dict[str, object]]) -> Path:
@@ -160,3 +186,54 @@ def require_service(name: str, host: str, port: int) -> None:
     if os.environ.get("LOYALTY_REQUIRE_SERVICES") == "1":
         pytest.fail(message + " (LOYALTY_REQUIRE_SERVICES=1 makes it mandatory)")
     pytest.skip(message)
+
+
+def loyalty(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The `loyalty` command as a newcomer runs it, in a subprocess."""
+    return subprocess.run(
+        [*LOYALTY, *args],
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def compose() -> dict:
+    """docker-compose.yml as data."""
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def psql(sql: str) -> None:
+    """One statement on the local PostgreSQL's postgres database, outside a transaction."""
+    import psycopg2
+
+    con = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    con.autocommit = True
+    with con.cursor() as cursor:
+        cursor.execute(sql)
+    con.close()
+
+
+def count_triggers(database: str) -> int:
+    """Triggers an Airflow with its metadata in `database` has recorded; 0 before it has the table."""
+    import psycopg2
+
+    con = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=database)
+    try:
+        with con.cursor() as cursor:
+            cursor.execute("select count(*) from trigger")
+            return int(cursor.fetchone()[0])
+    except psycopg2.Error:
+        return 0
+    finally:
+        con.close()

@@ -11,8 +11,7 @@ import pytest
 
 from pipelines.actions import export_actions
 from pipelines.config import Settings
-from tests.conftest import run, write_entity
-from tests.test_cli import loyalty
+from tests.conftest import loyalty, run, write_entity
 
 PLANTED = "call me back: jane.doe@example.com, +49 170 1234567, nothing works"
 

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pipelines.cli import nps_text, percent
-from tests.conftest import write_entity
-
-LOYALTY = [sys.executable, "-c", "from pipelines.cli import main; main()"]
-
-
-def loyalty(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*LOYALTY, *args],
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+from tests.conftest import loyalty, write_entity
 
 
 @pytest.mark.parametrize(

@@ -6,24 +6,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-COMPOSE = ROOT / "docker-compose.yml"
-AIRFLOW_SERVICES = {
-    "airflow-init",
-    "airflow-apiserver",
-    "airflow-scheduler",
-    "airflow-dag-processor",
-    "airflow-triggerer",
-    "airflow-worker",
-}
-
-
-def compose() -> dict:
-    return yaml.safe_load(COMPOSE.read_text())
+from tests.conftest import AIRFLOW_SERVICES, COMPOSE, ROOT, compose
 
 
 def test_compose_file_follows_the_compose_specification() -> None:

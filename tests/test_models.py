@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.config import SQL_DIR, Settings
-from pipelines.docs import mart_page
+from pipelines.docs import model_doc_path, model_page
 from pipelines.errors import LoyaltyError, ModelError
 from pipelines.generate import GenerateOptions, generate
 from pipelines.models import build_order, discover_models
@@ -33,6 +33,11 @@ ORDERS = [
         "net_amount": "20",
     },
 ]
+
+# The tables the SQL models build, in duckdb_tables() and duckdb_columns().
+IN_MODEL_LAYERS = (
+    "database_name = current_database() and schema_name in ('staging', 'core', 'marts')"
+)
 
 
 def test_build_order_follows_the_references_in_the_files() -> None:
@@ -67,31 +72,42 @@ def test_a_failing_model_leaves_the_previous_tables(settings: Settings, tmp_path
     ) == [("failed",)]
 
 
-def test_every_mart_table_and_column_has_a_comment(settings: Settings) -> None:
+def test_every_table_and_column_of_staging_core_and_marts_has_a_comment(
+    settings: Settings,
+) -> None:
     write_entity(settings.landing, "orders", "orders.csv", ORDERS)
     run(settings)
-    missing = fetch(
-        settings,
-        "select table_name, column_name from duckdb_columns()"
-        " where schema_name = 'marts' and coalesce(comment, '') = ''",
-    )
-    assert missing == []
     tables = fetch(
         settings,
-        "select table_name from duckdb_tables() where schema_name = 'marts' and coalesce(comment, '') = ''",
+        "select schema_name || '.' || table_name from duckdb_tables()"
+        f" where {IN_MODEL_LAYERS}"
+        " order by all",
     )
-    assert tables == []
+    assert {name for (name,) in tables} == set(discover_models())
+    missing_columns = fetch(
+        settings,
+        "select schema_name, table_name, column_name from duckdb_columns()"
+        f" where {IN_MODEL_LAYERS}"
+        " and coalesce(comment, '') = ''",
+    )
+    assert missing_columns == []
+    missing_tables = fetch(
+        settings,
+        "select schema_name, table_name from duckdb_tables()"
+        f" where {IN_MODEL_LAYERS}"
+        " and coalesce(comment, '') = ''",
+    )
+    assert missing_tables == []
 
 
 def test_docs_pages_match_the_sql_headers() -> None:
-    docs = SQL_DIR.parent / "docs" / "marts"
-    for name, model in discover_models().items():
-        if name.startswith("marts."):
-            page = docs / f"{name.removeprefix('marts.')}.md"
-            assert page.exists(), f"{page} is missing: run `make docs`"
-            assert page.read_text(encoding="utf-8") == mart_page(model), (
-                f"{page} is stale: run `make docs`"
-            )
+    docs = SQL_DIR.parent / "docs"
+    for model in discover_models().values():
+        page = model_doc_path(model, docs)
+        assert page.exists(), f"{page} is missing: run `make docs`"
+        assert page.read_text(encoding="utf-8") == model_page(model), (
+            f"{page} is stale: run `make docs`"
+        )
 
 
 def test_only_orders_fills_retention_and_leaves_the_rest_empty(settings: Settings) -> None:

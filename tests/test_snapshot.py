@@ -15,8 +15,7 @@ from pipelines.config import Settings
 from pipelines.generate import GenerateOptions, generate
 from pipelines.snapshot import snapshot_path
 from pipelines.warehouse import open_writer
-from tests.conftest import run
-from tests.test_cli import loyalty
+from tests.conftest import loyalty, run
 
 AS_OFS = ("2026-02-15T00:00:00Z", "2026-05-15T00:00:00Z")
 

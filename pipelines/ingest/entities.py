@@ -41,6 +41,8 @@ class Field:
     default: str | None = None
     # Free text that staging masks (control characters, e-mails, phone numbers).
     clean: bool = False
+    # What the column holds; the staging column's COMMENT adds the rules above to it.
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,8 @@ class Entity:
         return (self.key, self.version) if self.version else (self.key,)
 
 
-def _score(name: str, low: int, high: int) -> Field:
-    return Field(name, "int", low=low, high=high)
+def _score(name: str, low: int, high: int, description: str) -> Field:
+    return Field(name, "int", low=low, high=high, description=description)
 
 
 ENTITIES: dict[str, Entity] = {
@@ -91,18 +93,54 @@ ENTITIES: dict[str, Entity] = {
                 "a newer updated_at replaces an older one."
             ),
             fields=(
-                Field("customer_id", required=True),
-                Field("created_at", "timestamp", required=True),
-                Field("updated_at", "timestamp", required=True),
-                Field("country", "code", code_length=2),
-                Field("segment", clean=True),
-                Field("preferred_channel", "enum", choices=CHANNELS),
-                Field("status", "enum", choices=("active", "churned")),
-                Field("churned_at", "timestamp"),
+                Field(
+                    "customer_id",
+                    required=True,
+                    description="The customer's id, shared by the CRM, the shop and the survey.",
+                ),
+                Field(
+                    "created_at",
+                    "timestamp",
+                    required=True,
+                    description="When the CRM created the customer.",
+                ),
+                Field(
+                    "updated_at",
+                    "timestamp",
+                    required=True,
+                    description="When the CRM changed the customer; the time of this version.",
+                ),
+                Field(
+                    "country",
+                    "code",
+                    code_length=2,
+                    description="The customer's country as an ISO 3166 alpha-2 code.",
+                ),
+                Field(
+                    "segment", clean=True, description="The customer's segment as the CRM names it."
+                ),
+                Field(
+                    "preferred_channel",
+                    "enum",
+                    choices=CHANNELS,
+                    description="The channel the customer prefers to be contacted on.",
+                ),
+                Field(
+                    "status",
+                    "enum",
+                    choices=("active", "churned"),
+                    description="The customer's status in this version.",
+                ),
+                Field(
+                    "churned_at",
+                    "timestamp",
+                    description="When the customer churned, as this version says.",
+                ),
                 Field(
                     "churn_reason",
                     "enum",
                     choices=("competitor", "price", "service", "product", "moved", "other"),
+                    description="Why the customer churned, as this version says.",
                 ),
             ),
         ),
@@ -114,9 +152,14 @@ ENTITIES: dict[str, Entity] = {
             stamp="occurred_at",
             description="Every CRM event once.",
             fields=(
-                Field("event_id", required=True),
-                Field("customer_id", required=True),
-                Field("occurred_at", "timestamp", required=True),
+                Field("event_id", required=True, description="The CRM event's id."),
+                Field("customer_id", required=True, description="The customer the event concerns."),
+                Field(
+                    "occurred_at",
+                    "timestamp",
+                    required=True,
+                    description="When the event happened.",
+                ),
                 Field(
                     "event_type",
                     "enum",
@@ -130,11 +173,32 @@ ENTITIES: dict[str, Entity] = {
                         "winback_offer",
                         "outreach",
                     ),
+                    description=(
+                        "What happened; outreach is the company contacting the customer (e.g. a "
+                        "call-back after a survey), cancellation an explicit churn."
+                    ),
                 ),
-                Field("channel", "enum", choices=CHANNELS),
-                Field("resolved_at", "timestamp"),
-                Field("handoffs", "int", low=0),
-                Field("referred_customer_id"),
+                Field(
+                    "channel",
+                    "enum",
+                    choices=CHANNELS,
+                    description="The channel the event happened on.",
+                ),
+                Field(
+                    "resolved_at",
+                    "timestamp",
+                    description="When the contact or complaint was resolved.",
+                ),
+                Field(
+                    "handoffs",
+                    "int",
+                    low=0,
+                    description="How often the contact was handed on to another agent or team.",
+                ),
+                Field(
+                    "referred_customer_id",
+                    description="For a referral, the customer who was referred.",
+                ),
             ),
         ),
         Entity(
@@ -145,21 +209,46 @@ ENTITIES: dict[str, Entity] = {
             stamp="ordered_at",
             description="Every shop order once.",
             fields=(
-                Field("order_id", required=True),
-                Field("customer_id", required=True),
-                Field("ordered_at", "timestamp", required=True),
-                Field("net_amount", "amount", required=True),
+                Field("order_id", required=True, description="The shop's order id."),
+                Field(
+                    "customer_id", required=True, description="The customer who placed the order."
+                ),
+                Field(
+                    "ordered_at",
+                    "timestamp",
+                    required=True,
+                    description="When the order was placed.",
+                ),
+                Field(
+                    "net_amount",
+                    "amount",
+                    required=True,
+                    description="The order's amount after discounts, before returns (stg_returns holds those).",
+                ),
                 Field(
                     "status",
                     "enum",
                     choices=("completed", "cancelled", "returned"),
                     default="completed",
+                    description="The order's status; a cancelled order is no purchase.",
                 ),
-                Field("channel", "enum", choices=("web", "app", "store")),
-                Field("gross_amount", "amount"),
-                Field("discount_amount", "amount"),
-                Field("currency", "code", code_length=3),
-                Field("item_count", "int", low=0),
+                Field(
+                    "channel",
+                    "enum",
+                    choices=("web", "app", "store"),
+                    description="Where the order was placed.",
+                ),
+                Field("gross_amount", "amount", description="The order's amount before discounts."),
+                Field(
+                    "discount_amount", "amount", description="The discount granted on the order."
+                ),
+                Field(
+                    "currency",
+                    "code",
+                    code_length=3,
+                    description="The currency of the order's amounts as an ISO 4217 code; a row in another than the reporting currency is rejected at ingest.",
+                ),
+                Field("item_count", "int", low=0, description="Items in the order."),
             ),
         ),
         Entity(
@@ -170,11 +259,27 @@ ENTITIES: dict[str, Entity] = {
             stamp="returned_at",
             description="Every shop return once.",
             fields=(
-                Field("return_id", required=True),
-                Field("order_id", required=True),
-                Field("returned_at", "timestamp", required=True),
-                Field("amount", "amount", required=True),
-                Field("reason", clean=True),
+                Field("return_id", required=True, description="The shop's return id."),
+                Field(
+                    "order_id", required=True, description="The order the return is booked against."
+                ),
+                Field(
+                    "returned_at",
+                    "timestamp",
+                    required=True,
+                    description="When the return was booked.",
+                ),
+                Field(
+                    "amount",
+                    "amount",
+                    required=True,
+                    description="The amount refunded; core.purchases deducts it from the order's revenue.",
+                ),
+                Field(
+                    "reason",
+                    clean=True,
+                    description="Why the customer returned goods, as the shop records it.",
+                ),
             ),
         ),
         Entity(
@@ -185,18 +290,64 @@ ENTITIES: dict[str, Entity] = {
             stamp="responded_at",
             description="Every survey response once.",
             fields=(
-                Field("response_id", required=True),
-                Field("responded_at", "timestamp", required=True),
-                Field("customer_id"),
-                Field("touchpoint", "enum", choices=("post_purchase", "support", "relationship")),
-                Field("channel", clean=True),
-                _score("nps_score", 0, 10),
-                _score("csat", 1, 5),
-                _score("product_quality", 1, 5),
-                _score("process_quality", 1, 5),
-                _score("personal_service", 1, 5),
-                Field("comment", clean=True),
-                Field("language", clean=True),
+                Field("response_id", required=True, description="The survey response's id."),
+                Field(
+                    "responded_at",
+                    "timestamp",
+                    required=True,
+                    description="When the customer responded.",
+                ),
+                Field(
+                    "customer_id",
+                    description="The responding customer; anonymous responses have none.",
+                ),
+                Field(
+                    "touchpoint",
+                    "enum",
+                    choices=("post_purchase", "support", "relationship"),
+                    description="What the survey asked about: a purchase, a support contact or the relationship as a whole.",
+                ),
+                Field(
+                    "channel",
+                    clean=True,
+                    description="The channel the survey was answered on, as the survey tool names it.",
+                ),
+                _score(
+                    "nps_score",
+                    0,
+                    10,
+                    "How likely the customer would recommend the company (the NPS question); 10 is the most likely.",
+                ),
+                _score(
+                    "csat",
+                    1,
+                    5,
+                    "Satisfaction with the touchpoint (CSAT); 5 is very satisfied, 1 very dissatisfied.",
+                ),
+                _score(
+                    "product_quality",
+                    1,
+                    5,
+                    "Rating of the product quality; 5 is the best.",
+                ),
+                _score(
+                    "process_quality",
+                    1,
+                    5,
+                    "Rating of the process (ordering, delivery, support); 5 is the best.",
+                ),
+                _score(
+                    "personal_service",
+                    1,
+                    5,
+                    "Rating of the personal service; 5 is the best.",
+                ),
+                Field("comment", clean=True, description="The customer's comment."),
+                Field(
+                    "language",
+                    clean=True,
+                    description="The response's language, as the survey tool gives it.",
+                ),
             ),
         ),
     )

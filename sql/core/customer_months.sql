@@ -4,6 +4,14 @@ description: >
   cohort (month of first purchase) and net revenue. The base of cohorts, lifecycle counts
   and earned growth.
 incremental: {scope: customers, key: customer_id}
+columns:
+  customer_id: The customer.
+  month: First day of a calendar month (reporting time zone) in which the customer has at least one purchase.
+  purchases: The customer's purchases in the month (cancelled orders excluded).
+  revenue_net: Net revenue of those purchases, returns up to as_of deducted (reporting currency).
+  cohort_month: The customer's first month with a purchase, the same on all their rows.
+  previous_month: The customer's previous month with a purchase; NULL in their first month.
+  next_month: The customer's next month with a purchase up to as_of; NULL in their latest month.
 */
 with
 

@@ -4,6 +4,16 @@ description: >
   updated_at <= as_of. A record with status churned but no churned_at is taken as churned
   at its updated_at.
 incremental: {scope: customers, key: customer_id}
+columns:
+  customer_id: The customer's id, shared by the CRM, the shop and the survey.
+  created_at: When the CRM created the customer.
+  updated_at: When the CRM changed the customer last, up to as_of (the version kept).
+  country: Country as an ISO 3166 alpha-2 code; NULL when the CRM does not say.
+  segment: Segment as the CRM names it (free text, masked); NULL when the CRM does not say.
+  preferred_channel: The channel the customer prefers (web, app, store, phone, email, chat); NULL when the CRM does not say.
+  status: active or churned as the latest version says; NULL when it does not say.
+  churned_at: When the customer churned as the latest version says; its updated_at for a churned version without a date; NULL when it says no churn.
+  churn_reason: The CRM's churn reason (competitor, price, service, product, moved, other); NULL when not given.
 */
 with
 

@@ -6,6 +6,16 @@ description: >
   false when it came later or the 48 hours passed without one, and NULL while the 48
   hours are still open at as_of. Every detractor response counts, not only the month's
   latest per customer: each one is a customer waiting for a call.
+columns:
+  response_id: The detractor response.
+  customer_id: The responding customer (never NULL here, as an anonymous response cannot be followed up).
+  responded_at: When the customer responded.
+  month: First day of the response's calendar month (reporting time zone).
+  touchpoint: What the survey asked about (post_purchase, support, relationship); NULL when not given.
+  channel: The channel the survey was answered on (free text, masked); NULL when not given.
+  nps_score: The NPS score, 0-6 (a detractor).
+  followed_up_at: The first outreach event of the customer after the response, up to as_of; NULL when none yet.
+  closed_within_48h: True when followed up within 48 hours; false when later or the 48 hours passed without one; NULL while the 48 hours are still open at as_of.
 */
 with
 

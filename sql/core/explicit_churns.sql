@@ -10,6 +10,11 @@ description: >
   cancellation events have reason NULL (unknown), so they never count as switching to a
   competitor.
 incremental: {scope: customers, key: customer_id}
+columns:
+  customer_id: The customer.
+  churned_at: When the customer churned (the earliest of a CRM churn and a cancellation event on the same day in the reporting time zone), up to as_of.
+  churn_reason: The CRM's churn reason (competitor, price, service, product, moved, other); NULL for a cancellation event alone or a CRM churn without a reason (unknown).
+  source: Where the churn comes from - crm, cancellation, or cancellation+crm when both fall on the same day.
 */
 with
 

@@ -6,6 +6,23 @@ description: >
   (an anonymous promoter cannot be matched to a referral) and is NULL until as_of is at
   or after the end of the month plus 90 days: before that, its promoters' windows are
   still open.
+columns:
+  month: First day of the calendar month (reporting time zone) with an NPS or CSAT response.
+  nps_responses: Responses the NPS counts (de-duplicated as described above); NULL in a month with CSAT answers only.
+  promoters: Of those, scores 9-10.
+  passives: Of those, scores 7-8.
+  detractors: Of those, scores 0-6.
+  nps: Promoters minus detractors as a share of nps_responses, in points (-100 to 100); NULL without NPS responses.
+  nps_moe: The NPS's 95 % margin of error in points (adjusted Wald, the nps_moe macro).
+  nps_low_sample: True when nps_responses is below the min_sample setting.
+  nps_change: NPS minus the previous calendar month's, in points; NULL when either month has no NPS.
+  nps_change_moe: The margin of error of nps_change in points (both months' margins combined in quadrature).
+  nps_change_significant: True when the change exceeds its margin of error; NULL when there is no change.
+  csat_responses: Responses the CSAT counts (de-duplicated as described above); NULL in a month without CSAT answers.
+  csat_pct: Share of those with CSAT 4 or 5, as a fraction (0-1).
+  delight_pct: Share with CSAT 5, as a fraction.
+  satisfied_not_delighted_pct: Share with CSAT 4, as a fraction.
+  active_recommender_rate: Share of the month's known promoters with a referral event within 90 days after their response, as a fraction; NULL until as_of reaches the month's end plus 90 days, or without known promoters.
 */
 with
 

@@ -6,6 +6,20 @@ description: >
   window (responded_at, responded_at + D days]): churn, purchases, revenue, discounts,
   referrals.
 incremental: {scope: customers, key: customer_id}
+columns:
+  customer_id: The customer.
+  response_id: Their latest response with a CSAT score at least 180 days before as_of.
+  satisfaction_tier: delighted (CSAT 5), satisfied (4), neutral (3) or dissatisfied (1-2).
+  csat: The response's CSAT score, 1-5.
+  nps_score: The response's NPS score, 0-10; NULL when not answered.
+  window_start: When the customer responded; the window excludes this instant.
+  window_end: window_start + 180 days, included in the window (at or before as_of).
+  churned: True when an activity spell of the customer churned (explicitly or by lapse) in the window.
+  orders: Purchases in the window (cancelled orders excluded); 0 without any.
+  revenue_net: Net revenue of those purchases, returns up to as_of deducted (reporting currency); 0 without purchases.
+  discount_amount: Sum of the discounts of the window's purchases that also carry a gross amount (reporting currency); NULL when there is none.
+  gross_amount: Sum of the gross amounts of the window's purchases that also carry a discount (reporting currency); NULL when there is none.
+  referrals: Referral events of the customer in the window; 0 without any.
 */
 with
 

@@ -4,6 +4,12 @@ description: >
   reporting time zone): frequency = repeat purchase days (distinct purchase days - 1),
   recency_days = days from the first to the last purchase day, age_days = days from the
   first purchase day to as_of's day, and the days since the last purchase.
+columns:
+  customer_id: The customer.
+  frequency: Repeat purchase days (distinct purchase days - 1); 0 for a customer with one purchase day.
+  recency_days: Days from the first to the last purchase day.
+  age_days: Days from the first purchase day to as_of's day.
+  days_since_last_purchase: Days from the last purchase day to as_of's day.
 */
 with
 

@@ -4,6 +4,19 @@ description: >
   returns booked against them up to as_of. revenue_net = net_amount - returned_amount.
   Days and months are in the reporting time zone.
 incremental: {scope: orders, key: order_id}
+columns:
+  order_id: The shop order.
+  customer_id: The customer who placed it.
+  ordered_at: When the order was placed (at or before as_of).
+  purchase_day: The day of ordered_at in the reporting time zone.
+  month: First day of ordered_at's calendar month in the reporting time zone.
+  status: completed or returned (cancelled orders are no purchases).
+  channel: Where the order was placed (web, app, store); NULL when the shop does not say.
+  net_amount: The order's amount after discounts, before returns (reporting currency).
+  gross_amount: The order's amount before discounts (reporting currency); NULL when the shop does not say.
+  discount_amount: The order's discount (reporting currency); NULL when the shop does not say.
+  returned_amount: Amounts of the returns booked against the order up to as_of (reporting currency); 0 without returns.
+  revenue_net: net_amount - returned_amount (reporting currency).
 */
 with
 

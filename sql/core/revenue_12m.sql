@@ -2,6 +2,9 @@
 description: >
   Per customer with a purchase in the 12 months up to as_of: the net revenue of those
   purchases (reporting currency). customer_health and detractor_followups read it.
+columns:
+  customer_id: The customer.
+  revenue_net_12m: Net revenue of the customer's purchases in the 12 months up to as_of, returns up to as_of deducted (reporting currency).
 */
 select customer_id, sum(revenue_net) as revenue_net_12m
 from core.purchases

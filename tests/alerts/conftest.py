@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -16,7 +15,7 @@ from aiosmtpd.controller import Controller
 
 from pipelines.config import Settings
 from pipelines.generate import GenerateOptions, generate
-from tests.conftest import run
+from tests.conftest import free_port, run
 
 # Targets no month meets, so the latest complete month always has alerts to deliver.
 STRICT_TARGETS = """
@@ -24,12 +23,6 @@ targets:
   - {metric: nps, direction: ">=", value: 99}
   - {metric: retention_rate, direction: ">=", value: 0.999, severity: critical}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="package")

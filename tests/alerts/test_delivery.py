@@ -10,8 +10,8 @@ from pathlib import Path
 from pipelines.alerts.send import Delivery, SmtpSender, deliver_alerts
 from pipelines.alerts.settings import DeliverySettings, SmtpServer, webhook_destination
 from pipelines.config import Settings
-from tests.alerts.conftest import Hook, Inbox, free_port
-from tests.conftest import fetch
+from tests.alerts.conftest import Hook, Inbox
+from tests.conftest import fetch, free_port
 
 TO = ("board@example.com", "Analysts@Example.com")
 

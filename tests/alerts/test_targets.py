@@ -9,7 +9,7 @@ import pytest
 from pipelines.alerts.targets import Target, load_targets
 from pipelines.config import TARGETS_FILE
 from pipelines.errors import LoyaltyError
-from tests.test_cli import loyalty
+from tests.conftest import loyalty
 
 
 def targets_file(tmp_path: Path, text: str) -> Path:

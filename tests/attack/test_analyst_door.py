@@ -21,7 +21,7 @@ from pipelines.config import Settings
 from pipelines.snapshot import snapshot_path
 from pipelines.warehouse import open_reader, open_snapshot
 from tests.attack.conftest import checksums
-from tests.test_cli import loyalty
+from tests.conftest import loyalty
 
 
 def digest(path: Path) -> str:

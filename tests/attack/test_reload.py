@@ -18,8 +18,7 @@ from pipelines.run import run_steps
 from pipelines.status import status_tables
 from pipelines.warehouse import open_reader
 from tests.attack.conftest import checksums, ledger_row
-from tests.conftest import fetch
-from tests.test_cli import loyalty
+from tests.conftest import fetch, loyalty
 
 ORDERS = "shop/orders"
 HEADER = "order_id,customer_id,ordered_at,net_amount,currency\n"

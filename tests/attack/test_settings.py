@@ -18,7 +18,7 @@ from pipelines.errors import LoyaltyError
 from pipelines.run import run_steps
 from pipelines.snapshot import snapshot_path
 from tests.attack.conftest import checksums, ledger_row
-from tests.test_cli import loyalty
+from tests.conftest import loyalty
 
 DELETE_ORDERS = "'; delete from raw.orders; select '"
 ORDERS_HEADER = "order_id,customer_id,ordered_at,net_amount,currency\n"

@@ -12,8 +12,8 @@ from aiosmtpd.controller import Controller
 from pipelines.config import Settings
 from pipelines.generate import GenerateOptions, generate
 from pipelines.run import run_steps
-from tests.alerts.conftest import STRICT_TARGETS, Inbox, free_port
-from tests.conftest import fetch
+from tests.alerts.conftest import STRICT_TARGETS, Inbox
+from tests.conftest import fetch, free_port
 from tests.dags.conftest import DAGS
 
 pytestmark = pytest.mark.slow

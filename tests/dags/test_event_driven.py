@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,41 +16,10 @@ import duckdb
 import pytest
 
 from pipelines.generate import GenerateOptions, generate
-from tests.conftest import require_service
+from tests.conftest import AIRFLOW_DB_URL, count_triggers, free_port, psql, require_service
 from tests.dags.conftest import DAGS
 
 DEADLINE_SECONDS = 180
-POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/{database}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def psql(sql: str) -> None:
-    import psycopg2
-
-    con = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    con.autocommit = True
-    with con.cursor() as cursor:
-        cursor.execute(sql)
-    con.close()
-
-
-def count_triggers(database: str) -> int:
-    import psycopg2
-
-    con = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=database)
-    try:
-        with con.cursor() as cursor:
-            cursor.execute("select count(*) from trigger")
-            return int(cursor.fetchone()[0])
-    except psycopg2.Error:
-        return 0
-    finally:
-        con.close()
 
 
 def purchases_in_marts(warehouse: Path) -> int | None:
@@ -94,7 +62,7 @@ def running_airflow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": POSTGRES.format(database=database),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": AIRFLOW_DB_URL.format(database=database),
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",

@@ -15,9 +15,8 @@ from pipelines.generate import GenerateOptions, generate
 from pipelines.run import run_steps
 from pipelines.status import status_tables
 from pipelines.validate.release import release_file
-from tests.conftest import fetch, write_entity
+from tests.conftest import fetch, order, write_entity
 from tests.dags.conftest import DAGS
-from tests.validate.test_gate import order
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import subprocess
 import time
@@ -13,16 +12,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import require_tool
-from tests.test_compose import compose
+from tests.conftest import compose, free_port, require_tool
 
 PASSWORD = "rd-Hj3kL8pQ2wE6rT9yU4iO7aSd"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def unescaped(text: str, conf: Path, port: int) -> str:

@@ -25,9 +25,7 @@ import psycopg
 import pytest
 
 from pipelines.deploy_secrets import SECRETS, new_value
-from tests.conftest import require_service
-from tests.deploy.test_redis import free_port
-from tests.test_compose import compose
+from tests.conftest import compose, free_port, require_service
 
 pytestmark = pytest.mark.services
 

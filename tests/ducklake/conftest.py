@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +13,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pipelines.config import ENVIRONMENT, Settings
+from pipelines.config import ENVIRONMENT, PROJECT_ROOT, Settings
 from tests.conftest import require_service
 
 POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
@@ -53,3 +56,15 @@ def environment(settings: Settings) -> dict[str, str]:
         "s3_secret",
     )
     return {ENVIRONMENT[f]: str(getattr(settings, f)) for f in fields if getattr(settings, f) != ""}
+
+
+def worker(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    """A process of tests/ducklake/workers.py (ingest or read) on the settings' lake."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.ducklake.workers", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **environment(settings)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -28,9 +28,8 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.generate import GenerateOptions, generate
 from pipelines.warehouse import open_reader, warehouse_of
-from tests.conftest import require_service
+from tests.conftest import AIRFLOW_DB_URL, count_triggers, free_port, psql, require_service
 from tests.dags.conftest import DAGS
-from tests.dags.test_event_driven import POSTGRES, count_triggers, free_port, psql
 from tests.ducklake.conftest import environment
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -134,7 +133,7 @@ def celery_airflow(lake_settings: Settings, tmp_path: Path) -> Iterator[Settings
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": POSTGRES.format(database=database),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": AIRFLOW_DB_URL.format(database=database),
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",

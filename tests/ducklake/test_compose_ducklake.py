@@ -14,9 +14,8 @@ from psycopg import sql
 from pipelines.config import settings_from_env
 from pipelines.warehouse import warehouse_of
 from pipelines.warehouse_ducklake import Lake
-from tests.conftest import require_service, require_tool
+from tests.conftest import AIRFLOW_SERVICES, ROOT, compose, require_service, require_tool
 from tests.ducklake.conftest import POSTGRES
-from tests.test_compose import AIRFLOW_SERVICES, ROOT, compose
 
 LAKE_SERVICES = {"minio", "lake-catalog-init", "lake-bucket-init"}
 

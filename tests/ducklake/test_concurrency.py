@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.config import Settings
 from pipelines.run import run_steps
 from pipelines.warehouse import open_reader, warehouse_of
 from tests.conftest import marts, run, sample_landing
-from tests.ducklake.conftest import environment
+from tests.ducklake.conftest import worker
 from tests.ducklake.workers import READ_SQL
 
 pytestmark = pytest.mark.services
@@ -38,17 +35,6 @@ def split_exports(full: Path, landing: Path) -> list[Path]:
             shutil.copy2(path, target / path.name)
         late += files[cut:]
     return late
-
-
-def worker(settings: Settings, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.ducklake.workers", *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **environment(settings)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def test_two_ingests_at_once_lose_nothing_and_the_reader_never_fails(

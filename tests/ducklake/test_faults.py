@@ -13,7 +13,7 @@ from pipelines.errors import LoyaltyError
 from pipelines.ingest.entities import ENTITIES
 from pipelines.warehouse import open_reader, warehouse_of
 from tests.conftest import marts, run, sample_landing
-from tests.ducklake.test_concurrency import worker
+from tests.ducklake.conftest import worker
 
 pytestmark = pytest.mark.services
 

@@ -12,9 +12,8 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.warehouse import open_reader, warehouse_of
 from pipelines.warehouse_ducklake import current_snapshot
-from tests.conftest import run, write_entity
+from tests.conftest import loyalty, run, write_entity
 from tests.ducklake.conftest import environment
-from tests.test_cli import loyalty
 
 pytestmark = pytest.mark.services
 

@@ -29,11 +29,11 @@ VISITS_ENTRY = """
             stamp="visited_at",
             description="Every visit of the web analytics tool once.",
             fields=(
-                Field("visit_id", required=True),
-                Field("customer_id"),
-                Field("visited_at", "timestamp", required=True),
-                Field("pages", "int", low=1),
-                Field("referrer", clean=True),
+                Field("visit_id", required=True, description="The visit's id."),
+                Field("customer_id", description="The visitor, when logged in."),
+                Field("visited_at", "timestamp", required=True, description="When it began."),
+                Field("pages", "int", low=1, description="Pages viewed."),
+                Field("referrer", clean=True, description="Where the visitor came from."),
             ),
         ),"""
 # 2. Its suite: what the ingest cannot check.

@@ -17,6 +17,8 @@ def test_an_entry_names_its_own_fields(entity: Entity) -> None:
     assert entity.version is None or fields[entity.version].required
     assert all(f.kind == "text" for f in entity.fields if f.clean)
     assert entity.folder.split("/")[0] == entity.system
+    # The staging columns' COMMENTs and docs/staging/ start from these.
+    assert all(f.description for f in entity.fields)
 
 
 def test_the_landing_page_is_current() -> None:

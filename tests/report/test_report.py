@@ -18,8 +18,7 @@ from pipelines.report.render import headline_cards, render_html
 from pipelines.report.texts import Formatter
 from pipelines.rounding import round_half_away
 from pipelines.warehouse import open_reader
-from tests.conftest import fetch, fetch_dicts, require_tool, run, write_entity
-from tests.test_cli import loyalty
+from tests.conftest import fetch, fetch_dicts, loyalty, require_tool, run, write_entity
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,7 @@ import pytest
 from pipelines.config import Settings
 from pipelines.validate.gate import ValidationFailed, columns_read
 from pipelines.validate.suites import ExpectationSpec
-from tests.conftest import fetch, fetch_dicts, run, write_entity
-
-
-def order(i: int, customer: str = "C1", net: str = "10.00", **extra: object) -> dict[str, object]:
-    return {
-        "order_id": f"O{i}",
-        "customer_id": customer,
-        "ordered_at": f"2025-01-{1 + i % 28:02d}T10:00:00Z",
-        "net_amount": net,
-        **extra,
-    }
+from tests.conftest import fetch, fetch_dicts, order, run, write_entity
 
 
 def marts_checksum(settings: Settings) -> str:

@@ -13,8 +13,7 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.validate.gate import ValidationFailed
 from pipelines.validate.release import Release, release_file
-from tests.conftest import fetch, run, write_entity
-from tests.validate.test_gate import order
+from tests.conftest import fetch, order, run, write_entity
 
 
 @pytest.fixture
