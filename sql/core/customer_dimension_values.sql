@@ -3,6 +3,7 @@ description: >
   Each customer once per dimension of the breakdowns (country, segment,
   acquisition_channel) with their value (core.customer_dimensions): the rows the
   *_by_dimension marts join their facts to.
+incremental: {scope: customers, key: customer_id}
 columns:
   customer_id: The customer.
   dimension: country, segment or acquisition_channel.
@@ -11,7 +12,7 @@ columns:
 with
 
 dimensions as (
-    select * from core.customer_dimensions
+    select * from core.customer_dimensions where in_scope('customers', customer_id)
 ),
 
 final as (

@@ -4,6 +4,7 @@ description: >
   split by. country and segment come from the latest CRM version at as_of;
   acquisition_channel is the channel of the first purchase (earliest ordered_at, ties by
   order_id). A missing value is 'unknown'.
+incremental: {scope: customers, key: customer_id}
 columns:
   customer_id: The customer.
   country: Country of the latest CRM version at as_of; 'unknown' when the CRM does not say (or does not know the customer).
@@ -14,10 +15,12 @@ with
 
 crm as (
     select customer_id, country, segment from core.customers
+    where in_scope('customers', customer_id)
 ),
 
 purchases as (
     select customer_id, channel, ordered_at, order_id from core.purchases
+    where in_scope('customers', customer_id)
 ),
 
 first_purchases as (

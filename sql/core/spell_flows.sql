@@ -7,6 +7,7 @@ description: >
   customer x month join. Flags mark the spells that move a month's bridge: a churn of a
   customer active at the month's start, a win-back within the churn month (rebound), a
   spell gained in its start month.
+incremental: {scope: customers, key: customer_id}
 columns:
   customer_id: The customer.
   spell_no: 1 for the first spell, 2 for the spell after the first churn (a win-back), ...
@@ -24,7 +25,7 @@ columns:
 with
 
 activity_spells as (
-    select * from core.activity_spells
+    select * from core.activity_spells where in_scope('customers', customer_id)
 ),
 
 months as (
