@@ -24,6 +24,7 @@ MONTHS = 36
 STAGES = ("ingest", "validate", "build", "report")
 # Growth faster than this exponent is more than about linear.
 LINEAR_LIMIT = 1.15
+SECOND_TICKS = (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
 
 def growth_exponent(rows: list[float], seconds: list[float]) -> float:
@@ -57,6 +58,9 @@ def chart(series: list[dict], growth: dict[str, dict], path: Path) -> None:
     axis.set_xscale("log")
     axis.set_yscale("log")
     plain = FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}")
+    seconds = [run["stages"][name]["seconds"] for run in series for name in STAGES]
+    axis.set_xticks(rows)
+    axis.set_yticks([s for s in SECOND_TICKS if min(seconds) / 2 <= s <= max(seconds) * 2])
     for scaled in (axis.xaxis, axis.yaxis):
         scaled.set_major_formatter(plain)
         scaled.set_minor_formatter(FuncFormatter(lambda *_: ""))

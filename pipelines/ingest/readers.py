@@ -43,6 +43,8 @@ NOT_JSON = "the line is not a complete JSON object (truncated or garbage)"
 READER_LINE_CAP = 1 << 30
 # A text copied into UTF-8 (from Windows-1252, say) grows at most this many times.
 UTF8_GROWTH = 4
+# DuckDB's own default buffer for its default line size (16 x 2 MiB).
+MIN_BUFFER_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -61,6 +63,12 @@ class FileAccess:
         link = self.links / f"input{len(list(self.links.iterdir())) + 1}{suffix}"
         link.symlink_to(target.absolute())
         return link
+
+    @property
+    def buffer_size(self) -> int:
+        """The reader's buffer: DuckDB's default is 16 lines of the longest, which for a large
+        file's line limit asks for more memory than there is; one line's worth is enough."""
+        return max(self.line_limit, MIN_BUFFER_BYTES)
 
     @property
     def line_limit(self) -> int:
@@ -172,7 +180,8 @@ def reader_options_sql(text: TextSource, access: FileAccess, rejects: str) -> st
     """The options every text read shares: encoding, line size, and where rejected lines go."""
     return (
         f"encoding = {literal(text.encoding)}, compression = 'auto', auto_detect = false, "
-        f"max_line_size = {access.line_limit:d}, store_rejects = true, "
+        f"max_line_size = {access.line_limit:d}, buffer_size = {access.buffer_size:d}, "
+        "store_rejects = true, "
         f"rejects_table = {literal(rejects)}, rejects_scan = {literal(rejects + '_scan')}"
     )
 
