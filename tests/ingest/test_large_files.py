@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.ingest.entities import ENTITIES
