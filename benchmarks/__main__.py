@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from benchmarks.company import deliver_last_day, ensure_company, rows_of_day
+from benchmarks.company import deliver_last_day, ensure_company, log, rows_of_day
 from benchmarks.floor import load_floor
 from benchmarks.memory import Measurement, measured
 from benchmarks.pandas_alternative import headline_metrics, load
@@ -28,10 +27,6 @@ from pipelines.run import run_steps
 SIZES = {"default": (1_000_000, 36), "small": (20_000, 24)}
 RESULTS = Path(__file__).parent / "results"
 TOLERANCE = 1e-9
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def stage(settings: Settings, name: str) -> Measurement:

@@ -23,7 +23,6 @@ import csv
 import json
 import math
 import statistics
-import sys
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks.company import log
 from pipelines.config import settings_from_env
 from pipelines.notify import notify
 from pipelines.snapshot import snapshot_path
@@ -42,10 +42,6 @@ PASSWORDS = ROOT / ".airflow" / "simple_auth_manager_passwords.json.generated"
 ORDERS_PER_RUN = 100
 DEADLINE_SECONDS = 180
 HEADER = ["order_id", "customer_id", "ordered_at", "net_amount", "status", "channel", "currency"]
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def api_token() -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -65,6 +66,11 @@ def insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: int) ->
     )
 
 
+def outcome(job: FileJob, status: str, **details: Any) -> FileResult:
+    """What happened to the job's file, under its printable path."""
+    return FileResult(Path(shown(job.path)), job.entity.name, status, **details)
+
+
 def load_file(
     job: FileJob,
     sha: str,
@@ -99,7 +105,7 @@ def load_file(
     except READ_ERRORS as exc:
         return quarantine_read(job, row, exc, reading, before)
     except FileChanged:
-        return FileResult(Path(shown(job.path)), job.entity.name, "waiting", reason=STILL_WRITTEN)
+        return outcome(job, "waiting", reason=STILL_WRITTEN)
     finally:
         con.execute("set TimeZone = 'UTC'")
         drop_temp_tables(con)
@@ -118,9 +124,8 @@ def write_file(
     rejected = insert_rejects(job.con, job.entity, row.file_id, typed.batch, typed.lines)
     if seen_as is not None and fingerprint(job.path) != seen_as:
         raise FileChanged
-    result = FileResult(
-        Path(shown(job.path)),
-        job.entity.name,
+    result = outcome(
+        job,
         "loaded",
         rows_loaded=loaded,
         rows_rejected=rejected,
@@ -141,9 +146,8 @@ def quarantine_read(
     """Quarantine a file whose reading failed, with what the reading learnt before it did."""
     missing = drift.missing_required(exc.columns) if isinstance(exc, MissingColumns) else []
     settings_matter = isinstance(exc, UnreadableFile) and not isinstance(exc, DamagedFile)
-    result = FileResult(
-        Path(shown(job.path)),
-        job.entity.name,
+    result = outcome(
+        job,
         "quarantined",
         reason=quarantine_reason(exc),
         mapping=reading.mapping,
@@ -188,10 +192,9 @@ def quarantine_unread(
     """Quarantine a file that is not read at all; once per problem, not once per run."""
     key = unread_key(job.path, reason)
     if key in ledger.entries:
-        return FileResult(Path(shown(job.path)), job.entity.name, "duplicate")
-    result = FileResult(
-        Path(shown(job.path)),
-        job.entity.name,
+        return outcome(job, "duplicate")
+    result = outcome(
+        job,
         "quarantined",
         reason=reason,
         depends_on=depends_on,
@@ -211,7 +214,7 @@ def ingest_file(job: FileJob, ledger: Ledger) -> FileResult:
         return quarantine_unread(job, problem, ledger, [])
     seen_as = settled(path, folder / FLAG_NAME, settings.settle_seconds)
     if seen_as is None:
-        return FileResult(Path(shown(path)), job.entity.name, "waiting", reason=STILL_WRITTEN)
+        return outcome(job, "waiting", reason=STILL_WRITTEN)
     if seen_as[0] > settings.max_file_bytes:
         reason = str(too_large(f"is {seen_as[0]:,} bytes, larger than", settings.max_file_bytes))
         return quarantine_unread(job, reason, ledger, ["max_file_bytes"])
@@ -224,7 +227,7 @@ def ingest_file(job: FileJob, ledger: Ledger) -> FileResult:
             return quarantine_unread(job, reason, ledger, [])
     known = ledger.entries.get(sha)
     if known is not None and not known.awaiting_reload:
-        return FileResult(Path(shown(path)), job.entity.name, "duplicate")
+        return outcome(job, "duplicate")
     result = load_file(job, sha, seen_as, known)
     if result.status != "waiting":
         ledger.entries[sha] = LedgerEntry(0, sha, result.status, None)
