@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 from pipelines.errors import LoyaltyError
 
@@ -41,39 +41,67 @@ class Fit:
     customers: int
 
 
-def log_likelihood(p: Parameters, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
-    """Each customer's log-likelihood of x repeat purchases, the last at t_x, observed for T."""
+def log_likelihood_gradient(
+    p: Parameters, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's log-likelihood and its derivatives by log r, log alpha, log a and log b.
+
+    The gamma functions depend on the purchase count alone: they are evaluated once per
+    count 0..max(x), not once per customer, which makes an evaluation several times cheaper.
+    """
     r, alpha, a, b = p.r, p.alpha, p.a, p.b
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-    a3 = -(r + x) * np.log(alpha + big_t)
-    repeat = x > 0
-    a4 = np.where(
-        repeat,
-        np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x),
-        -np.inf,
+    counts = np.arange(int(x.max(initial=0)) + 1, dtype=float)
+    per_count = x.astype(np.int64)
+    b_last = np.maximum(b + counts - 1, b)
+    count_values = (
+        gammaln(r + counts)
+        - gammaln(r)
+        + r * np.log(alpha)
+        + gammaln(a + b)
+        + gammaln(b + counts)
+        - gammaln(b)
+        - gammaln(a + b + counts)
     )
-    return a1 + a2 + np.logaddexp(a3, a4)
+    by_ab = digamma(a + b) - digamma(a + b + counts)
+    by_r = digamma(r + counts) - digamma(r) + np.log(alpha)
+    by_b = by_ab + digamma(b + counts) - digamma(b)
+    log_t, log_t_x = np.log(alpha + big_t), np.log(alpha + t_x)
+    a3 = -(r + x) * log_t
+    a4 = np.where(x > 0, np.log(a) - np.log(b_last)[per_count] - (r + x) * log_t_x, -np.inf)
+    mixed = np.logaddexp(a3, a4)
+    w3, w4 = np.exp(a3 - mixed), np.exp(a4 - mixed)
+    gradient = np.stack(
+        [
+            r * (by_r[per_count] - w3 * log_t - w4 * log_t_x),
+            r - alpha * (r + x) * (w3 / (alpha + big_t) + w4 / (alpha + t_x)),
+            a * by_ab[per_count] + w4,
+            b * by_b[per_count] - w4 * (b / b_last)[per_count],
+        ]
+    )
+    return count_values[per_count] + mixed, gradient
 
 
-def fit(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> Fit:
-    """Maximum-likelihood parameters; raises when the optimiser does not converge."""
+def fit(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, customers: np.ndarray) -> Fit:
+    """Maximum-likelihood parameters; raises when the optimiser does not converge.
+
+    Each history (x, t_x, T) is given once with the number of customers who share it.
+    """
     if len(x) == 0:
         raise LoyaltyError("the purchase model needs at least one customer with a purchase")
+    share = customers / customers.sum()
 
-    # Customers with the same history share one likelihood term, counted `weights` times.
-    unique, weights = np.unique(np.column_stack([x, t_x, big_t]), axis=0, return_counts=True)
-
-    share = weights / weights.sum()
-
-    def negative(log_parameters: np.ndarray) -> float:
-        """The mean negative log-likelihood per customer (a scale the line search handles well)."""
-        values = log_likelihood(Parameters(*np.exp(log_parameters)), *unique.T)
-        return -float(np.dot(share, values))
+    def negative(log_parameters: np.ndarray) -> tuple[float, np.ndarray]:
+        """The mean negative log-likelihood per customer (a scale the line search handles
+        well) and its gradient."""
+        values, gradient = log_likelihood_gradient(
+            Parameters(*np.exp(log_parameters)), x, t_x, big_t
+        )
+        return -float(np.dot(share, values)), -(gradient @ share)
 
     result = minimize(
         negative,
         x0=np.zeros(4),
+        jac=True,
         method="L-BFGS-B",
         bounds=BOUNDS,
         options={"maxiter": MAX_ITERATIONS},
@@ -81,7 +109,7 @@ def fit(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> Fit:
     if not result.success:
         # A line search that stalls near the optimum: polish from there without gradients.
         result = minimize(
-            negative,
+            lambda log_parameters: negative(log_parameters)[0],
             x0=result.x,
             method="Nelder-Mead",
             bounds=BOUNDS,
@@ -96,10 +124,10 @@ def fit(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> Fit:
         )
     return Fit(
         parameters=Parameters(*np.exp(result.x)),
-        log_likelihood=-float(result.fun) * float(weights.sum()),
+        log_likelihood=-float(result.fun) * float(customers.sum()),
         converged=True,
         iterations=int(result.nit),
-        customers=len(x),
+        customers=int(customers.sum()),
     )
 
 
@@ -146,10 +174,10 @@ MODEL_COLUMNS = {
 
 
 def fit_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """marts.purchase_model: the fit of every customer's history, one row (none without buyers)."""
+    """marts.purchase_model: the fit of the customers' histories (each with its count), one row."""
     if frame.empty:
         return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in MODEL_COLUMNS.items()})
-    result = fit(*histories(frame))
+    result = fit(*histories(frame), frame["customers"].to_numpy(dtype=float))
     p = result.parameters
     return pd.DataFrame(
         {

@@ -15,7 +15,7 @@ from pipelines.purchase_model import (
     Parameters,
     expected_purchases,
     fit,
-    log_likelihood,
+    log_likelihood_gradient,
     p_alive,
 )
 from tests.conftest import fetch, fetch_dicts, run
@@ -27,8 +27,31 @@ def one(value: float) -> np.ndarray:
 
 def test_without_repeat_purchases_the_likelihood_is_that_of_no_purchase() -> None:
     p = Parameters(r=0.5, alpha=4.0, a=0.8, b=2.5)
-    got = log_likelihood(p, one(0), one(0), one(30))
+    got, _ = log_likelihood_gradient(p, one(0), one(0), one(30))
     assert got[0] == pytest.approx(0.5 * math.log(4 / 34))
+
+
+def test_the_gradient_is_the_slope_of_the_likelihood() -> None:
+    # Central differences by the logarithm of each parameter, for a customer without and
+    # one with repeat purchases.
+    x, t_x, big_t = np.array([0.0, 3.0]), np.array([0.0, 40.0]), np.array([30.0, 90.0])
+    logs = np.log([0.5, 4.0, 0.8, 2.5])
+    _, gradient = log_likelihood_gradient(Parameters(*np.exp(logs)), x, t_x, big_t)
+    for i in range(4):
+        step = np.zeros(4)
+        step[i] = 1e-6
+        above, _ = log_likelihood_gradient(Parameters(*np.exp(logs + step)), x, t_x, big_t)
+        below, _ = log_likelihood_gradient(Parameters(*np.exp(logs - step)), x, t_x, big_t)
+        assert gradient[i] == pytest.approx((above - below) / 2e-6, rel=1e-5, abs=1e-8), i
+
+
+def test_shared_histories_count_as_often_as_their_customers() -> None:
+    x, t_x, big_t = simulate(Parameters(r=0.8, alpha=40.0, a=0.7, b=2.5), 500, seed=5)
+    once = fit(x, t_x, big_t, np.full(500, 2.0))
+    twice = fit(np.tile(x, 2), np.tile(t_x, 2), np.tile(big_t, 2), np.ones(1000))
+    assert once.customers == twice.customers == 1000
+    assert once.log_likelihood == pytest.approx(twice.log_likelihood)
+    assert once.parameters.r == pytest.approx(twice.parameters.r, rel=1e-4)
 
 
 def test_p_alive_by_hand() -> None:
@@ -74,7 +97,7 @@ def simulate(p: Parameters, customers: int, seed: int) -> tuple[np.ndarray, ...]
 
 def test_the_fit_recovers_the_parameters_it_was_drawn_from() -> None:
     truth = Parameters(r=0.8, alpha=40.0, a=0.7, b=2.5)
-    result = fit(*simulate(truth, 4000, seed=3))
+    result = fit(*simulate(truth, 4000, seed=3), np.ones(4000))
     assert result.converged
     got = result.parameters
     for name in ("r", "alpha", "a", "b"):
@@ -83,7 +106,7 @@ def test_the_fit_recovers_the_parameters_it_was_drawn_from() -> None:
 
 def test_no_customers_is_a_clear_error() -> None:
     with pytest.raises(LoyaltyError, match="at least one customer"):
-        fit(np.array([]), np.array([]), np.array([]))
+        fit(np.array([]), np.array([]), np.array([]), np.array([]))
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,10 @@ description: >
   breakdown dimension: one row per dimension, value, cohort month (month of first
   purchase) and offset k = 0, 1, 2, ... up to the month of as_of. The dimension 'all'
   (value 'all') holds every customer: the rows of marts.cohort_retention; the others
-  (core.customer_dimension_values) those of marts.cohort_retention_by_dimension. A value
-  without customers in a cohort has no rows for it.
+  (core.customer_dimensions) those of marts.cohort_retention_by_dimension. A value
+  without customers in a cohort has no rows for it. The customer months are counted once
+  per cohort, offset and combination of values, and the four groupings are sums of
+  those counts (each customer has one value per dimension).
 columns:
   dimension: all, country, segment or acquisition_channel.
   value: all for the dimension all, else the customers' value of the dimension; 'unknown' where not known.
@@ -23,17 +25,8 @@ customer_months as (
     select * from core.customer_months
 ),
 
-customer_values as (
-    select * from core.customer_dimension_values
-),
-
-valued_months as (
-    select 'all' as dimension, 'all' as value, customer_months.*
-    from customer_months
-    union all
-    select customer_values.dimension, customer_values.value, customer_months.*
-    from customer_months
-    inner join customer_values on customer_values.customer_id = customer_months.customer_id
+customer_dimensions as (
+    select * from core.customer_dimensions
 ),
 
 as_of_month as (
@@ -43,9 +36,58 @@ as_of_month as (
             as is_complete
 ),
 
+combination_counts as (
+    select
+        customer_months.cohort_month,
+        datediff('month', customer_months.cohort_month, customer_months.month)
+            as months_since_first,
+        customer_dimensions.country,
+        customer_dimensions.segment,
+        customer_dimensions.acquisition_channel,
+        count(*) as retained,
+        count(*) filter (where customer_months.month = customer_months.cohort_month)
+            as first_months,
+        count(*) filter (where customer_months.next_month is null) as last_months
+    from customer_months
+    left join customer_dimensions on customer_dimensions.customer_id = customer_months.customer_id
+    group by all
+),
+
+grouped as (
+    select
+        case
+            when grouping(country) = 0 then 'country'
+            when grouping(segment) = 0 then 'segment'
+            when grouping(acquisition_channel) = 0 then 'acquisition_channel'
+            else 'all'
+        end as dimension,
+        case
+            when grouping(country) = 0 then country
+            when grouping(segment) = 0 then segment
+            when grouping(acquisition_channel) = 0 then acquisition_channel
+            else 'all'
+        end as value,
+        cohort_month,
+        months_since_first,
+        sum(retained)::bigint as retained,
+        sum(first_months)::bigint as first_months,
+        sum(last_months)::bigint as last_months
+    from combination_counts
+    group by grouping sets (
+        (cohort_month, months_since_first),
+        (cohort_month, months_since_first, country),
+        (cohort_month, months_since_first, segment),
+        (cohort_month, months_since_first, acquisition_channel)
+    )
+),
+
+counts as (
+    select * from grouped where value is not null
+),
+
 cohorts as (
-    select dimension, value, cohort_month, count(distinct customer_id) as cohort_size
-    from valued_months
+    select dimension, value, cohort_month, sum(first_months)::bigint as cohort_size
+    from counts
     group by all
 ),
 
@@ -61,34 +103,6 @@ grid as (
         range(0, datediff('month', cohorts.cohort_month, as_of_month.month) + 1) as offsets(k)
 ),
 
-retained as (
-    select
-        dimension,
-        value,
-        cohort_month,
-        datediff('month', cohort_month, month) as months_since_first,
-        count(*) as retained
-    from valued_months
-    group by all
-),
-
-last_offsets as (
-    select
-        dimension,
-        value,
-        cohort_month,
-        customer_id,
-        datediff('month', cohort_month, max(month)) as last_offset
-    from valued_months
-    group by dimension, value, cohort_month, customer_id
-),
-
-last_offset_counts as (
-    select dimension, value, cohort_month, last_offset as months_since_first, count(*) as customers
-    from last_offsets
-    group by all
-),
-
 final as (
     select
         grid.dimension,
@@ -97,8 +111,8 @@ final as (
         grid.months_since_first,
         grid.month,
         grid.cohort_size,
-        coalesce(retained.retained, 0) as retained_customers,
-        sum(coalesce(last_offset_counts.customers, 0)) over (
+        coalesce(counts.retained, 0) as retained_customers,
+        sum(coalesce(counts.last_months, 0)) over (
             partition by grid.dimension, grid.value, grid.cohort_month
             order by grid.months_since_first desc
             rows unbounded preceding
@@ -106,8 +120,7 @@ final as (
         grid.month = as_of_month.month and not as_of_month.is_complete as in_progress
     from grid
     cross join as_of_month
-    left join retained using (dimension, value, cohort_month, months_since_first)
-    left join last_offset_counts using (dimension, value, cohort_month, months_since_first)
+    left join counts using (dimension, value, cohort_month, months_since_first)
 )
 
 select * from final
