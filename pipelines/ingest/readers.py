@@ -234,27 +234,26 @@ def ndjson_lines(
 
 
 def json_keys(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """Keys of every JSON object in the lines table, in the order they first appear."""
-    rows = con.execute(
+    """Keys of every JSON object in the lines table, in the order they first appear.
+
+    Lines are grouped by their list of keys (exports repeat a handful of them), and each
+    list's keys are taken in the order of the list's first line.
+    """
+    key_lists = con.execute(
         f"""
         with objects as (
-            select _line, json_keys(line) as keys
+            -- NULL for a line that is not JSON, [] for JSON that is not an object: one parse.
+            select _line, try(json_keys(line)) as keys
             from {ident(table)}
             where strlen(line) <= {MAX_LINE_BYTES:d}
-              and json_type(case when json_valid(line) then line end) = 'OBJECT'
-        ),
-        keyed as (
-            select _line, unnest(keys) as key, generate_subscripts(keys, 1) as position
-            from objects
         )
-        select key from keyed
-        qualify row_number() over (partition by key order by _line, position) = 1
-        order by _line, position
+        select keys from objects where keys is not null group by keys order by min(_line)
         """
     ).fetchall()
-    if not rows:
+    keys = list(dict.fromkeys(key for (listed,) in key_lists for key in listed))
+    if not keys:
         raise UnreadableFile("no line of the file is a JSON object")
-    return [row[0] for row in rows]
+    return keys
 
 
 def parquet_header(con: duckdb.DuckDBPyConnection, link: Path) -> list[str]:
@@ -323,15 +322,15 @@ def ndjson_source(
     con: duckdb.DuckDBPyConnection, access: FileAccess, mapping: Mapping, tag: str
 ) -> Batch:
     lines = ndjson_lines(con, access, mapping, tag)
-    fields_sql = ", ".join(
-        f"json_extract_string(case when _ok then line end, {json_pointer(key)}) as c{i:d}"
-        for i, key in enumerate(lines.keys)
-    )
+    # One list of paths: each line is parsed once for all its fields, not once per field.
+    pointers_sql = ", ".join(json_pointer(key) for key in lines.keys)
+    fields_sql = ", ".join(f"_values[{i + 1:d}] as c{i:d}" for i in range(len(lines.keys)))
     source_sql = f"""
         with text_lines as (
             select _line, line, strlen(line) > {MAX_LINE_BYTES:d} as _too_long
             from {ident(lines.table)}
-            where trim(line) <> ''
+            -- Not blank: a cheap test for the usual line (an object) before trimming the rest.
+            where line like '{{%' or trim(line) <> ''
         ),
         lines as (
             select _line, line, _too_long,
@@ -345,7 +344,10 @@ def ndjson_source(
                    as _format_error,
                line,
                {fields_sql}
-        from lines
+        from (
+            select *, json_extract_string(case when _ok then line end, [{pointers_sql}]) as _values
+            from lines
+        )
     """
     return Batch(
         "ndjson",
