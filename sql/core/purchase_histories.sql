@@ -14,10 +14,7 @@ columns:
 with
 
 purchase_days as (
-    select customer_id, min(purchase_day) as first_day, max(purchase_day) as last_day,
-        count(distinct purchase_day) as days
-    from core.purchases
-    group by customer_id
+    select * from core.purchase_days
 ),
 
 final as (
