@@ -13,18 +13,18 @@ columns:
 */
 with
 
-purchase_days as (
-    select * from core.purchase_days
+buyers as (
+    select * from core.buyers
 ),
 
 final as (
     select
         customer_id,
-        days - 1 as frequency,
+        purchase_days - 1 as frequency,
         date_diff('day', first_day, last_day) as recency_days,
         date_diff('day', first_day, getvariable('as_of')::date) as age_days,
         date_diff('day', last_day, getvariable('as_of')::date) as days_since_last_purchase
-    from purchase_days
+    from buyers
 )
 
 select * from final
