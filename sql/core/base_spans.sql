@@ -12,7 +12,7 @@ columns:
 with
 
 customer_months as (
-    select customer_id, month from core.customer_months
+    select customer_id, month, previous_month from core.customer_months
     where in_scope('customers', customer_id)
 ),
 
@@ -20,10 +20,7 @@ steps as (
     select
         customer_id,
         month,
-        coalesce(
-            month > lag(month) over (partition by customer_id order by month) + interval 12 month,
-            true
-        ) as starts_span
+        coalesce(month > previous_month + interval 12 month, true) as starts_span
     from customer_months
 ),
 
