@@ -65,7 +65,8 @@ def log_likelihood_gradient(
     by_ab = digamma(a + b) - digamma(a + b + counts)
     by_r = digamma(r + counts) - digamma(r) + np.log(alpha)
     by_b = by_ab + digamma(b + counts) - digamma(b)
-    log_t, log_t_x = np.log(alpha + big_t), np.log(alpha + t_x)
+    at_t, at_t_x = alpha + big_t, alpha + t_x
+    log_t, log_t_x = np.log(at_t), np.log(at_t_x)
     a3 = -(r + x) * log_t
     a4 = np.where(x > 0, np.log(a) - np.log(b_last)[per_count] - (r + x) * log_t_x, -np.inf)
     mixed = np.logaddexp(a3, a4)
@@ -73,7 +74,7 @@ def log_likelihood_gradient(
     gradient = np.stack(
         [
             r * (by_r[per_count] - w3 * log_t - w4 * log_t_x),
-            r - alpha * (r + x) * (w3 / (alpha + big_t) + w4 / (alpha + t_x)),
+            r - alpha * (r + x) * (w3 / at_t + w4 / at_t_x),
             a * by_ab[per_count] + w4,
             b * by_b[per_count] - w4 * (b / b_last)[per_count],
         ]
