@@ -5,7 +5,12 @@ description: >
   as_of. closed_within_48h is true when that event lies within 48 hours of the response,
   false when it came later or the 48 hours passed without one, and NULL while the 48
   hours are still open at as_of. Every detractor response counts, not only the month's
-  latest per customer: each one is a customer waiting for a call.
+  latest per customer: each one is a customer waiting for a call. Incremental: a row
+  changes when its customer is in scope, or when its 48 hours close as as_of moves on
+  (scope followup_window).
+incremental:
+  - {scope: customers, key: customer_id}
+  - {scope: followup_window, key: response_id}
 columns:
   response_id: The detractor response.
   customer_id: The responding customer (never NULL here, as an anonymous response cannot be followed up).
@@ -23,6 +28,7 @@ detractor_responses as (
     select response_id, customer_id, responded_at, month, touchpoint, channel, nps_score
     from core.responses
     where customer_id is not null and nps_group = 'detractor'
+        and (in_scope('customers', customer_id) or in_scope('followup_window', response_id))
 ),
 
 outreach as (

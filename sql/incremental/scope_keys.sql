@@ -1,7 +1,9 @@
 -- The scope of an incremental build beyond the new files' own keys (every entity's, from
--- sql/templates/new_keys.sql), taken before any model changes: orders whose returns changed
--- and every customer whose rows may change. $new_files: the validated files the last build
--- did not read; $previous_as_of: that build's as_of.
+-- sql/templates/new_keys.sql), taken before any model changes: orders whose returns changed,
+-- every customer whose rows may change, and what moves with as_of alone (twelve-month
+-- revenue, the 48 hours to follow up a detractor).
+-- $new_files: the validated files the last build did not read; $previous_as_of: that
+-- build's as_of.
 insert into build_scope
 with
 
@@ -44,3 +46,12 @@ customers as (
 
 select 'orders', order_id from returned_orders
 union all select 'customers', customer_id from customers where customer_id is not null
+-- Buyers a purchase of whom leaves the twelve months up to as_of (core.revenue_12m).
+union all select distinct 'revenue_window', customer_id from core.purchases
+    where ordered_at > $previous_as_of - interval 12 months
+        and ordered_at <= getvariable('as_of') - interval 12 months
+-- Detractor responses whose 48 hours to a follow-up have passed since the last build
+-- (core.detractor_followups).
+union all select 'followup_window', response_id from core.detractor_followups
+    where closed_within_48h is null
+        and responded_at + interval 48 hours <= getvariable('as_of')
