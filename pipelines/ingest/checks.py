@@ -2,6 +2,10 @@
 
 Column names here are the contract's own (checked by plain_name); every text that comes
 from a mapping or a setting (value maps, defaults, formats, the currency) is a literal.
+
+Values are typed here, not by read_csv's column types: DuckDB 1.4.4's reader turns a
+TIMESTAMPTZ it cannot parse into NULL without a reject (duckdb/duckdb#11832) and reads
+'1.5', '1e3' or '0x10' as integers, which the contract rejects.
 """
 
 from __future__ import annotations
