@@ -22,6 +22,7 @@ class BuildPlan:
     reason: str
     new_files: list[int]
     previous_as_of: datetime | None = None
+    previous_built_at: datetime | None = None
 
     def describe(self) -> str:
         """For people: "incremental (3 new file(s))", "full (as_of is set explicitly)"."""
@@ -66,11 +67,11 @@ def plan_build(
     if full:
         return BuildPlan(False, "a full build was asked for", [])
     state = con.execute(
-        "select as_of, explicit_as_of, fingerprint, files from audit.build_state"
+        "select as_of, explicit_as_of, fingerprint, files, built_at from audit.build_state"
     ).fetchone()
     if state is None:
         return BuildPlan(False, "no complete earlier build", [])
-    previous_as_of, explicit, previous_print, previous_files = state
+    previous_as_of, explicit, previous_print, previous_files, built_at = state
     files = validated_files(con)
     if previous_print != model_print:
         return BuildPlan(False, "models or parameters changed since the last build", [])
@@ -81,7 +82,7 @@ def plan_build(
     if not set(previous_files) <= set(files):
         return BuildPlan(False, "files the last build read are no longer validated", [])
     new_files = sorted(set(files) - set(previous_files))
-    return BuildPlan(True, f"{len(new_files)} new file(s)", new_files, previous_as_of)
+    return BuildPlan(True, f"{len(new_files)} new file(s)", new_files, previous_as_of, built_at)
 
 
 def prepare_scope(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:

@@ -63,6 +63,8 @@ class BuildResult:
     skipped: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     plan: BuildPlan | None = None
+    # Tables updated in place (not rebuilt): the condition of the rows that were replaced.
+    updated: dict[str, str] = field(default_factory=dict)
 
 
 def parse_model(path: Path, generated: tuple[str, str] | None = None) -> Model:
@@ -200,11 +202,16 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
         raise
 
 
-def update_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
-    """Replace only the rows in the build's scope, in one transaction."""
-    in_scope_sql = " or ".join(
+def scope_condition(model: Model) -> str:
+    """The rows of an incremental model that the build's scope replaces, as a WHERE condition."""
+    return " or ".join(
         f"in_scope({literal(scope)}, {plain_name(key)})" for scope, key in model.incremental
     )
+
+
+def update_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Replace only the rows in the build's scope, in one transaction."""
+    in_scope_sql = scope_condition(model)
     con.execute("begin transaction")
     try:
         con.execute(f"delete from {model.table_sql} where {in_scope_sql}")
@@ -284,6 +291,7 @@ def run_models(
         try:
             if plan.incremental and model.incremental:
                 update_model(con, model)
+                result.updated[name] = scope_condition(model)
             else:
                 build_model(con, model)
         except (duckdb.Error, LoyaltyError) as exc:

@@ -171,8 +171,9 @@ def run_step(
         if is_lake(con):
             result.notes.append(f"analysts read DuckLake snapshot {current_snapshot(con)} on")
         else:
-            snapshot = publish_snapshot(con, settings.warehouse, result.run_id)
-            result.notes.append(f"read-only snapshot for analysts: {snapshot}")
+            snapshot = publish_snapshot(con, settings.warehouse, result.run_id, result.build)
+            how = " (updated from the previous one)" if snapshot.updated else ""
+            result.notes.append(f"read-only snapshot for analysts{how}: {snapshot.path}")
         built, plan = len(result.build.built), result.build.plan
         return built, f"{built} models built" + (f", {plan.describe()}" if plan else "")
     if step == "validate":

@@ -10,6 +10,8 @@ a reader that has the old file open keeps reading it undisturbed.
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +19,8 @@ import duckdb
 
 from pipelines.config import SQL_DIR
 from pipelines.errors import LoyaltyError
+from pipelines.incremental import BuildPlan
+from pipelines.models import BuildResult
 from pipelines.quoting import ident, literal, qualified
 
 SNAPSHOT_SCHEMAS = ("marts", "audit")
@@ -27,15 +31,41 @@ def snapshot_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.stem + ".snapshot.duckdb")
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: int) -> Path:
-    """Copy marts and audit into a fresh file and move it over the previous snapshot."""
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    updated: bool
+
+
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    warehouse: Path,
+    run_id: int,
+    build: BuildResult | None = None,
+) -> Published:
+    """Write marts and audit to a new file and move it over the previous snapshot.
+
+    After an incremental build the new file starts as a copy of the previous snapshot when
+    that one holds the build this one started from: only the rebuilt tables are copied again,
+    and the tables the build updated in place get the same rows replaced. Otherwise every
+    table is copied into an empty file.
+    """
     target = snapshot_path(warehouse)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     partial.unlink(missing_ok=True)
     home = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
-    con.execute(f"attach {literal(str(partial))} as {ALIAS}")
+    updated = (
+        build.updated
+        if build is not None and attach_previous(con, target, partial, build.plan)
+        else None
+    )
+    if updated is None:
+        con.execute(f"attach {literal(str(partial))} as {ALIAS}")
     try:
-        copy_tables(con, run_id)
+        if updated is None:
+            copy_tables(con, run_id, home)
+        else:
+            refresh_tables(con, run_id, home, updated)
         con.execute(f"use {ALIAS}")
         con.execute((SQL_DIR / "setup" / "macros.sql").read_text())
         con.execute(f"checkpoint {ALIAS}")
@@ -52,30 +82,98 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: in
         os.fsync(directory)
     finally:
         os.close(directory)
-    return target
+    return Published(target, updated is not None)
 
 
-def copy_tables(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
-    """Every table of the snapshot schemas with its comments, and snapshot_info's row counts."""
-    tables = con.execute(
-        "select schema_name, table_name, comment from duckdb_tables() "
-        "where database_name = current_database() and schema_name in ? order by all",
-        [list(SNAPSHOT_SCHEMAS)],
-    ).fetchall()
-    for schema in SNAPSHOT_SCHEMAS:
-        con.execute(f"create schema {qualified(ALIAS, schema)}")
-    published_at = datetime.now().astimezone()
+def attach_previous(
+    con: duckdb.DuckDBPyConnection, target: Path, partial: Path, plan: BuildPlan | None
+) -> bool:
+    """Attach a copy of the previous snapshot if it holds the build an incremental plan began
+    from (its audit.build_state says so); otherwise leave nothing behind and say no."""
+    if plan is None or not plan.incremental or plan.previous_built_at is None:
+        return False
+    try:
+        shutil.copyfile(target, partial)
+        con.execute(f"attach {literal(str(partial))} as {ALIAS}")
+    except (OSError, duckdb.Error):
+        partial.unlink(missing_ok=True)
+        return False
+    try:
+        state = con.execute(f"select built_at from {ALIAS}.audit.build_state").fetchall()
+    except duckdb.Error:
+        state = []
+    if state == [(plan.previous_built_at,)]:
+        return True
+    con.execute(f"detach {ALIAS}")
+    partial.unlink()
+    return False
+
+
+def refresh_tables(
+    con: duckdb.DuckDBPyConnection, run_id: int, home: str, updated: dict[str, str]
+) -> None:
+    """Bring a copy of the previous snapshot up to this build: replace the rows in scope of
+    the tables updated in place, copy every other table again, drop the ones gone."""
+    tables = snapshot_tables(con, home)
+    kept = {(schema, table) for schema, table, _ in tables}
+    for schema, table, _ in snapshot_tables(con, ALIAS):
+        if (schema, table) not in kept:
+            con.execute(f"drop table {qualified(ALIAS, schema, table)}")
     counts = []
     for schema, table, comment in tables:
+        condition = updated.get(f"{schema}.{table}")
+        if condition is None:
+            counts.append(copy_table(con, schema, table, comment))
+            continue
         target_sql = qualified(ALIAS, schema, table)
-        counts.append(
-            con.execute(
-                f"create table {target_sql} as select * from {qualified(schema, table)}"
-            ).fetchone()[0]  # type: ignore[index]
+        con.execute(f"delete from {target_sql} where {condition}")
+        con.execute(
+            f"insert into {target_sql} by name select * from {qualified(schema, table)} "
+            f"where {condition}"
         )
-        if comment:
-            con.execute(f"comment on table {target_sql} is {literal(comment)}")
-        copy_column_comments(con, schema, table)
+        counts.append(con.execute(f"select count(*) from {target_sql}").fetchone()[0])  # type: ignore[index]
+    con.execute(f"drop table {ALIAS}.main.snapshot_info")
+    write_info(con, run_id, tables, counts)
+
+
+def snapshot_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str, str]]:
+    """Schema, name and comment of every table of the snapshot schemas in one database."""
+    return con.execute(
+        "select schema_name, table_name, comment from duckdb_tables() "
+        "where database_name = ? and schema_name in ? order by all",
+        [database, list(SNAPSHOT_SCHEMAS)],
+    ).fetchall()
+
+
+def copy_tables(con: duckdb.DuckDBPyConnection, run_id: int, home: str) -> None:
+    """Every table of the snapshot schemas with its comments, and snapshot_info's row counts."""
+    tables = snapshot_tables(con, home)
+    for schema in SNAPSHOT_SCHEMAS:
+        con.execute(f"create schema {qualified(ALIAS, schema)}")
+    counts = [copy_table(con, schema, table, comment) for schema, table, comment in tables]
+    write_info(con, run_id, tables, counts)
+
+
+def copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None) -> int:
+    """One table with its comments into the snapshot; returns its row count."""
+    target_sql = qualified(ALIAS, schema, table)
+    count = con.execute(
+        f"create or replace table {target_sql} as select * from {qualified(schema, table)}"
+    ).fetchone()[0]  # type: ignore[index]
+    if comment:
+        con.execute(f"comment on table {target_sql} is {literal(comment)}")
+    copy_column_comments(con, schema, table)
+    return count
+
+
+def write_info(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    tables: list[tuple[str, str, str]],
+    counts: list[int],
+) -> None:
+    """snapshot_info: the run, the time of publishing and every table's row count."""
+    published_at = datetime.now().astimezone()
     con.execute(
         f"create table {ALIAS}.main.snapshot_info (run_id bigint, published_at timestamptz, "
         "schema_name varchar, table_name varchar, row_count bigint)"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -13,9 +15,13 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.generate import GenerateOptions, generate
+from pipelines.run import RunResult
 from pipelines.snapshot import snapshot_path
 from pipelines.warehouse import open_writer
-from tests.conftest import loyalty, run
+from tests.conftest import fetch, loyalty, run
+from tests.test_incremental import new_exports
+
+UPDATED = "updated from the previous one"
 
 AS_OFS = ("2026-02-15T00:00:00Z", "2026-05-15T00:00:00Z")
 
@@ -131,3 +137,78 @@ def test_a_reader_never_fails_and_never_sees_a_half_built_state(company: Setting
     assert builds >= 2
     assert int(checks) > builds
     assert len(seen) == 2, out
+
+
+def differences(settings: Settings) -> dict[str, int]:
+    """Rows that only the warehouse or only the snapshot holds, per table of marts."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
+        con.execute(f"attach '{snapshot_path(settings.warehouse)}' as snapshot (read_only)")
+        tables = [
+            f"marts.{row[0]}"
+            for row in con.execute(
+                "select table_name from duckdb_tables() "
+                "where database_name = 'warehouse' and schema_name = 'marts'"
+            ).fetchall()
+        ] + ["audit.build_state"]
+        found = {}
+        for table in tables:
+            for left, right in (("warehouse", "snapshot"), ("snapshot", "warehouse")):
+                extra = con.execute(
+                    f"select count(*) from (from {left}.{table} except all from {right}.{table})"
+                ).fetchone()[0]
+                if extra:
+                    found[f"{left} only: {table}"] = extra
+        return found
+    finally:
+        con.close()
+
+
+def deliver(settings: Settings, name: str) -> RunResult:
+    """New exports a few days after the last build's as_of, ingested, validated and built."""
+    as_of = fetch(settings, "select as_of from marts.build_info")[0][0]
+    new_exports(settings, name, as_of + timedelta(days=3))
+    result = run(settings)
+    assert result.build is not None and result.build.plan is not None
+    assert result.build.plan.incremental, result.build.plan
+    return result
+
+
+@pytest.fixture
+def incremental_company(settings: Settings) -> Settings:
+    """A company built once with the default as_of, so that later builds are incremental."""
+    generate(GenerateOptions(settings.landing, customers=300, months=12, seed=3, flags=False))
+    run(settings)
+    return settings
+
+
+def test_an_incremental_build_updates_the_previous_snapshot(incremental_company: Settings) -> None:
+    result = deliver(incremental_company, "zz1")
+    assert any(UPDATED in note for note in result.notes), result.notes
+    assert differences(incremental_company) == {}
+    snapshot = duckdb.connect(str(snapshot_path(incremental_company.warehouse)), read_only=True)
+    try:
+        new_customer = snapshot.execute(
+            "select count(*) from marts.customer_loyalty where customer_id = 'zz1-NEW'"
+        ).fetchone()
+        comment = snapshot.execute(
+            "select comment from duckdb_tables() where table_name = 'customer_loyalty'"
+        ).fetchone()
+    finally:
+        snapshot.close()
+    assert new_customer == (1,)
+    assert comment and comment[0]
+
+
+def test_a_snapshot_that_missed_a_build_is_copied_anew(
+    incremental_company: Settings, tmp_path: Path
+) -> None:
+    snapshot = snapshot_path(incremental_company.warehouse)
+    missed = shutil.copy(snapshot, tmp_path / "before.duckdb")
+    deliver(incremental_company, "zz1")
+    # As if publishing the last build had failed: the snapshot still holds the one before.
+    shutil.copy(missed, snapshot)
+    result = deliver(incremental_company, "zz2")
+    assert not any(UPDATED in note for note in result.notes), result.notes
+    assert differences(incremental_company) == {}

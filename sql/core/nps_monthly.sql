@@ -97,7 +97,6 @@ csat_counts as (
 recommenders as (
     select month, avg(referred::integer) as active_recommender_rate
     from promoter_follow_up
-    where getvariable('as_of') >= month_end(month) + interval 90 day
     group by month
 ),
 
@@ -125,7 +124,11 @@ final as (
         csat_counts.csat_pct,
         csat_counts.delight_pct,
         csat_counts.satisfied_not_delighted_pct,
-        recommenders.active_recommender_rate
+        -- Decided per month here, not per response: the zone's calendar arithmetic is slow.
+        case
+            when getvariable('as_of') >= month_end(months.month) + interval 90 day
+                then recommenders.active_recommender_rate
+        end as active_recommender_rate
     from months
     left join nps_scores on nps_scores.month = months.month
     left join nps_scores as previous on previous.month = months.month - interval 1 month

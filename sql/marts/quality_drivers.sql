@@ -35,13 +35,25 @@ items as (
     where personal_service is not null
 ),
 
+-- Most known customers answer once a month: only their repeated months need ranking.
+repeated as (
+    select customer_id, month from responses
+    where customer_id is not null
+    group by all
+    having count(*) > 1
+),
+
 kept as (
     select item, month, score::double as x, nps_score::double as y
     from items
-    qualify customer_id is null
-        or row_number() over (
-            partition by item, customer_id, month order by responded_at desc, response_id desc
-        ) = 1
+    anti join repeated using (customer_id, month)
+    union all
+    select item, month, score::double as x, nps_score::double as y
+    from items
+    semi join repeated using (customer_id, month)
+    qualify row_number() over (
+        partition by item, customer_id, month order by responded_at desc, response_id desc
+    ) = 1
 ),
 
 -- Sums per month and item; a twelve-month window is then a running sum over months.
