@@ -115,14 +115,13 @@ def refresh_tables(
     """Bring a copy of the previous snapshot up to this build: replace the rows in scope of
     the tables updated in place, copy every other table again, drop the ones gone."""
     tables = snapshot_tables(con, home)
-    kept = {(schema, table) for schema, table, _ in tables}
-    for schema, table, _ in snapshot_tables(con, ALIAS):
-        if (schema, table) not in kept:
-            con.execute(f"drop table {qualified(ALIAS, schema, table)}")
+    previous = {(schema, table) for schema, table, _ in snapshot_tables(con, ALIAS)}
+    for schema, table in sorted(previous - {(schema, table) for schema, table, _ in tables}):
+        con.execute(f"drop table {qualified(ALIAS, schema, table)}")
     counts = []
     for schema, table, comment in tables:
         condition = updated.get(f"{schema}.{table}")
-        if condition is None:
+        if condition is None or (schema, table) not in previous:
             counts.append(copy_table(con, schema, table, comment))
             continue
         target_sql = qualified(ALIAS, schema, table)
