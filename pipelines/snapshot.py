@@ -120,15 +120,16 @@ def refresh_tables(
         con.execute(f"drop table {qualified(ALIAS, schema, table)}")
     counts = []
     for schema, table, comment in tables:
-        condition = updated.get(f"{schema}.{table}")
-        if condition is None or (schema, table) not in previous:
+        model = f"{schema}.{table}"
+        condition_sql = updated.get(model)
+        if condition_sql is None or (schema, table) not in previous:
             counts.append(copy_table(con, schema, table, comment))
             continue
         target_sql = qualified(ALIAS, schema, table)
-        con.execute(f"delete from {target_sql} where {condition}")
+        con.execute(f"delete from {target_sql} where {condition_sql}")
         con.execute(
             f"insert into {target_sql} by name select * from {qualified(schema, table)} "
-            f"where {condition}"
+            f"where {condition_sql}"
         )
         counts.append(con.execute(f"select count(*) from {target_sql}").fetchone()[0])  # type: ignore[index]
     con.execute(f"drop table {ALIAS}.main.snapshot_info")
