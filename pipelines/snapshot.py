@@ -25,6 +25,7 @@ from pipelines.quoting import ident, literal, qualified
 
 SNAPSHOT_SCHEMAS = ("marts", "audit")
 ALIAS = "snapshot_target"
+PREVIOUS = "snapshot_previous"
 
 
 def snapshot_path(warehouse: Path) -> Path:
@@ -54,13 +55,14 @@ def publish_snapshot(
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     partial.unlink(missing_ok=True)
     home = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
-    updated = (
-        build.updated
-        if build is not None and attach_previous(con, target, partial, build.plan)
-        else None
-    )
-    if updated is None:
-        con.execute(f"attach {literal(str(partial))} as {ALIAS}")
+    updated = build.updated if build is not None and holds_start(con, target, build.plan) else None
+    if updated is not None:
+        try:
+            shutil.copyfile(target, partial)
+        except OSError:
+            partial.unlink(missing_ok=True)
+            updated = None
+    con.execute(f"attach {literal(str(partial))} as {ALIAS}")
     try:
         if updated is None:
             copy_tables(con, run_id, home)
@@ -85,28 +87,22 @@ def publish_snapshot(
     return Published(target, updated is not None)
 
 
-def attach_previous(
-    con: duckdb.DuckDBPyConnection, target: Path, partial: Path, plan: BuildPlan | None
-) -> bool:
-    """Attach a copy of the previous snapshot if it holds the build an incremental plan began
-    from (its audit.build_state says so); otherwise leave nothing behind and say no."""
+def holds_start(con: duckdb.DuckDBPyConnection, target: Path, plan: BuildPlan | None) -> bool:
+    """Whether the previous snapshot holds the build an incremental plan began from (its
+    audit.build_state says so)."""
     if plan is None or not plan.incremental or plan.previous_built_at is None:
         return False
     try:
-        shutil.copyfile(target, partial)
-        con.execute(f"attach {literal(str(partial))} as {ALIAS}")
-    except (OSError, duckdb.Error):
-        partial.unlink(missing_ok=True)
+        con.execute(f"attach {literal(str(target))} as {PREVIOUS} (read_only)")
+    except duckdb.Error:
         return False
     try:
-        state = con.execute(f"select built_at from {ALIAS}.audit.build_state").fetchall()
+        state = con.execute(f"select built_at from {PREVIOUS}.audit.build_state").fetchall()
     except duckdb.Error:
         state = []
-    if state == [(plan.previous_built_at,)]:
-        return True
-    con.execute(f"detach {ALIAS}")
-    partial.unlink()
-    return False
+    finally:
+        con.execute(f"detach {PREVIOUS}")
+    return state == [(plan.previous_built_at,)]
 
 
 def refresh_tables(

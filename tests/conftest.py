@@ -126,6 +126,21 @@ def fetch_dicts(settings: Settings, sql: str) -> list[dict[str, object]]:
         con.close()
 
 
+def rows_in_one_only(
+    con: duckdb.DuckDBPyConnection, left: str, right: str, table: str, select: str = "*"
+) -> dict[str, int]:
+    """Rows of `table` that only one of two attached databases holds (EXCEPT ALL both ways)."""
+    found = {}
+    for one, other in ((left, right), (right, left)):
+        extra = con.execute(
+            f"select count(*) from (select {select} from {one}.{table} "
+            f"except all select {select} from {other}.{table})"
+        ).fetchone()[0]
+        if extra:
+            found[f"{one} only: {table}"] = extra
+    return found
+
+
 def sample_landing(landing: Path, customers: int = 400, months: int = 12) -> list[Path]:
     """The sample company's exports, small."""
     return generate(GenerateOptions(landing, customers=customers, months=months, seed=7))

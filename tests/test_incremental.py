@@ -12,7 +12,7 @@ import pytest
 from pipelines.config import Settings
 from pipelines.generate import GenerateOptions, generate
 from pipelines.models import BuildResult, build
-from tests.conftest import fetch, run, write_entity
+from tests.conftest import fetch, rows_in_one_only, run, write_entity
 
 LAYERS = ("staging", "core", "marts")
 
@@ -107,13 +107,7 @@ def differences(incremental: Path, full: Path) -> dict[str, int]:
         select = ", ".join(
             f'round("{c}", 9)' if kind == "DOUBLE" else f'"{c}"' for c, kind in columns
         )
-        for left, right in (("inc", "ref"), ("ref", "inc")):
-            extra = con.execute(
-                f"select count(*) from (select {select} from {left}.{schema}.{table} "
-                f"except all select {select} from {right}.{schema}.{table})"
-            ).fetchone()[0]
-            if extra:
-                found[f"{left} only: {schema}.{table}"] = extra
+        found |= rows_in_one_only(con, "inc", "ref", f"{schema}.{table}", select)
     con.close()
     assert len(tables) > 20
     return found

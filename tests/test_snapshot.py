@@ -18,7 +18,7 @@ from pipelines.generate import GenerateOptions, generate
 from pipelines.run import RunResult
 from pipelines.snapshot import snapshot_path
 from pipelines.warehouse import open_writer
-from tests.conftest import fetch, loyalty, run
+from tests.conftest import fetch, loyalty, rows_in_one_only, run
 from tests.test_incremental import new_exports
 
 UPDATED = "updated from the previous one"
@@ -154,12 +154,7 @@ def differences(settings: Settings) -> dict[str, int]:
         ] + ["audit.build_state"]
         found = {}
         for table in tables:
-            for left, right in (("warehouse", "snapshot"), ("snapshot", "warehouse")):
-                extra = con.execute(
-                    f"select count(*) from (from {left}.{table} except all from {right}.{table})"
-                ).fetchone()[0]
-                if extra:
-                    found[f"{left} only: {table}"] = extra
+            found |= rows_in_one_only(con, "warehouse", "snapshot", table)
         return found
     finally:
         con.close()
