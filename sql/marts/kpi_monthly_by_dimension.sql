@@ -48,27 +48,56 @@ nps_responses as (
     select * from core.nps_responses
 ),
 
-customer_values as (
-    select * from core.customer_dimension_values
+-- Spells that move the bridge alike, counted once per combination of the customer's
+-- values: a few hundred thousand rows to split by dimension instead of every spell.
+spell_kinds as (
+    select
+        dimensions.country,
+        dimensions.segment,
+        dimensions.acquisition_channel,
+        spell_flows.start_boundary,
+        spell_flows.end_boundary,
+        spell_flows.start_month,
+        spell_flows.end_month,
+        spell_flows.churn_month,
+        spell_flows.is_competitor_churn,
+        spell_flows.is_rebound,
+        spell_flows.is_gained,
+        spell_flows.ended_at > getvariable('as_of') as is_open,
+        count(*) as spells
+    from spell_flows
+    inner join dimensions on dimensions.customer_id = spell_flows.customer_id
+    group by all
 ),
 
--- Each spell once per dimension.
+-- Each kind of spell once per dimension, with the number of spells it stands for.
 spells as (
-    select customer_values.dimension, customer_values.value, spell_flows.*
-    from spell_flows
-    inner join customer_values on customer_values.customer_id = spell_flows.customer_id
+    from spell_kinds
+    unpivot include nulls (value for dimension in (country, segment, acquisition_channel))
+),
+
+-- NPS responses counted once per month, group and combination of the customer's values.
+nps_kinds as (
+    select
+        nps_responses.month,
+        nps_responses.nps_group,
+        coalesce(dimensions.country, 'unknown') as country,
+        coalesce(dimensions.segment, 'unknown') as segment,
+        coalesce(dimensions.acquisition_channel, 'unknown') as acquisition_channel,
+        count(*) as responses
+    from nps_responses
+    left join dimensions on dimensions.customer_id = nps_responses.customer_id
+    group by all
 ),
 
 nps_groups as (
-    select nps_responses.month, groups.dimension, groups.value, nps_responses.nps_group
-    from nps_responses
-    left join dimensions on dimensions.customer_id = nps_responses.customer_id
-    cross join lateral (
-        values
-            ('country', coalesce(dimensions.country, 'unknown')),
-            ('segment', coalesce(dimensions.segment, 'unknown')),
-            ('acquisition_channel', coalesce(dimensions.acquisition_channel, 'unknown'))
-    ) as groups(dimension, value)
+    from nps_kinds
+    unpivot include nulls (value for dimension in (country, segment, acquisition_channel))
+),
+
+customer_values as (
+    from (select distinct country, segment, acquisition_channel from dimensions)
+    unpivot include nulls (value for dimension in (country, segment, acquisition_channel))
 ),
 
 dimension_values as (
@@ -84,13 +113,13 @@ grid as (
 ),
 
 deltas as (
-    select dimension, value, start_boundary as month, 1 as d_start, 0 as d_end from spells
+    select dimension, value, start_boundary as month, spells as d_start, 0 as d_end from spells
     union all
-    select dimension, value, end_boundary, -1, 0 from spells
+    select dimension, value, end_boundary, -spells, 0 from spells
     union all
-    select dimension, value, start_month, 0, 1 from spells
+    select dimension, value, start_month, 0, spells from spells
     union all
-    select dimension, value, end_month, 0, -1 from spells
+    select dimension, value, end_month, 0, -spells from spells
 ),
 
 deltas_by_month as (
@@ -100,9 +129,9 @@ deltas_by_month as (
 ),
 
 open_spells as (
-    select dimension, value, count(*) as open_spells
+    select dimension, value, sum(spells)::bigint as open_spells
     from spells
-    where ended_at > getvariable('as_of')
+    where is_open
     group by all
 ),
 
@@ -136,16 +165,16 @@ churned as (
         dimension,
         value,
         churn_month as month,
-        count(*) as churned_customers,
-        count(*) filter (where is_competitor_churn) as competitor_churns,
-        count(*) filter (where is_rebound) as rebounders
+        sum(spells)::bigint as churned_customers,
+        (sum(spells) filter (where is_competitor_churn))::bigint as competitor_churns,
+        (sum(spells) filter (where is_rebound))::bigint as rebounders
     from spells
     where churn_month is not null
     group by all
 ),
 
 gained as (
-    select dimension, value, start_month as month, count(*) as gained_spells
+    select dimension, value, start_month as month, sum(spells)::bigint as gained_spells
     from spells
     where is_gained
     group by all
@@ -156,9 +185,9 @@ nps_counts as (
         month,
         dimension,
         value,
-        count(*) as nps_responses,
-        count(*) filter (where nps_group = 'promoter') as promoters,
-        count(*) filter (where nps_group = 'detractor') as detractors
+        sum(responses)::bigint as nps_responses,
+        (sum(responses) filter (where nps_group = 'promoter'))::bigint as promoters,
+        (sum(responses) filter (where nps_group = 'detractor'))::bigint as detractors
     from nps_groups
     group by all
 ),
