@@ -65,7 +65,7 @@ customers as (
         predictions.p_alive,
         predictions.expected_purchases_90d,
         histories.days_since_last_purchase,
-        coalesce(revenue_12m.revenue_net_12m, 0) as revenue_net_12m,
+        coalesce(revenue_12m.revenue_net_12m, 0)::decimal(38, 2) as revenue_net_12m,
         loyalty.state,
         loyalty.last_nps,
         last_responses.last_response_at,

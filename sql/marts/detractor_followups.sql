@@ -56,7 +56,7 @@ final as (
         followups.nps_score,
         comments.comment,
         states.state as customer_state,
-        coalesce(revenue_12m.revenue_net_12m, 0) as revenue_net_12m,
+        coalesce(revenue_12m.revenue_net_12m, 0)::decimal(38, 2) as revenue_net_12m,
         customers.preferred_channel,
         followups.followed_up_at,
         round(date_diff('second', followups.responded_at, followups.followed_up_at) / 3600, 1)
