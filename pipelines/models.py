@@ -183,7 +183,11 @@ def set_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -> dateti
 
 def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """Replace one table in one transaction, with its comments; on error the old table stays."""
-    rows = PYTHON_MODELS[model.python](con.execute(model.sql).df()) if model.python else None
+    rows = (
+        PYTHON_MODELS[model.python](con.execute(model.sql).fetch_arrow_table())
+        if model.python
+        else None
+    )
     con.execute("begin transaction")
     try:
         if rows is None:

@@ -7,16 +7,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize
 
+from pipelines import purchase_model
 from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.generate import GenerateOptions, generate
 from pipelines.purchase_model import (
+    BOUNDS,
+    TOLERANCES,
+    Histories,
     Parameters,
     expected_purchases,
     fit,
-    log_likelihood_gradient,
+    mean_log_likelihood,
+    negative_mean,
     p_alive,
+    stalled_at_optimum,
 )
 from tests.conftest import fetch, fetch_dicts, run
 
@@ -27,22 +34,47 @@ def one(value: float) -> np.ndarray:
 
 def test_without_repeat_purchases_the_likelihood_is_that_of_no_purchase() -> None:
     p = Parameters(r=0.5, alpha=4.0, a=0.8, b=2.5)
-    got, _ = log_likelihood_gradient(p, one(0), one(0), one(30))
-    assert got[0] == pytest.approx(0.5 * math.log(4 / 34))
+    got, _ = mean_log_likelihood(p, Histories.of(one(0), one(0), one(30), one(1)))
+    assert got == pytest.approx(0.5 * math.log(4 / 34))
 
 
-def test_the_gradient_is_the_slope_of_the_likelihood() -> None:
+def test_the_likelihood_of_a_repeat_buyer_by_hand() -> None:
+    # Equation 6 of the paper for x = 2, t_x = 4, T = 10 at r = 1, alpha = 2, a = 1, b = 3:
+    # B(a, b + x) / B(a, b) * Gamma(r + x) / Gamma(r) * alpha^r
+    #   * (1 / (alpha + T)^(r + x) + a / (b + x - 1) / (alpha + t_x)^(r + x))
+    # = 3/5 * 2 * 2 * (1/12^3 + 1/4 * 1/6^3)
+    p = Parameters(r=1.0, alpha=2.0, a=1.0, b=3.0)
+    got, _ = mean_log_likelihood(p, Histories.of(one(2), one(4), one(10), one(1)))
+    assert got == pytest.approx(math.log(2.4 * (1 / 12**3 + 0.25 / 6**3)))
+
+
+@pytest.mark.parametrize("customers", [(1.0, 1.0), (3.0, 1.0)])
+def test_the_gradient_is_the_slope_of_the_likelihood(customers: tuple[float, float]) -> None:
     # Central differences by the logarithm of each parameter, for a customer without and
-    # one with repeat purchases.
-    x, t_x, big_t = np.array([0.0, 3.0]), np.array([0.0, 40.0]), np.array([30.0, 90.0])
+    # one with repeat purchases, equally or unequally many of each.
+    h = Histories.of(
+        np.array([0.0, 3.0]), np.array([0.0, 40.0]), np.array([30.0, 90.0]), np.array(customers)
+    )
     logs = np.log([0.5, 4.0, 0.8, 2.5])
-    _, gradient = log_likelihood_gradient(Parameters(*np.exp(logs)), x, t_x, big_t)
+    _, gradient = mean_log_likelihood(Parameters(*np.exp(logs)), h)
     for i in range(4):
         step = np.zeros(4)
         step[i] = 1e-6
-        above, _ = log_likelihood_gradient(Parameters(*np.exp(logs + step)), x, t_x, big_t)
-        below, _ = log_likelihood_gradient(Parameters(*np.exp(logs - step)), x, t_x, big_t)
+        above, _ = mean_log_likelihood(Parameters(*np.exp(logs + step)), h)
+        below, _ = mean_log_likelihood(Parameters(*np.exp(logs - step)), h)
         assert gradient[i] == pytest.approx((above - below) / 2e-6, rel=1e-5, abs=1e-8), i
+
+
+def test_histories_summed_in_blocks_give_the_whole_sum(monkeypatch: pytest.MonkeyPatch) -> None:
+    x, t_x, big_t = simulate(Parameters(r=0.8, alpha=40.0, a=0.7, b=2.5), 35, seed=7)
+    h = Histories.of(x, t_x, big_t, np.arange(1.0, 36.0))
+    p = Parameters(r=0.5, alpha=4.0, a=0.8, b=2.5)
+    whole, whole_gradient = mean_log_likelihood(p, h)
+    monkeypatch.setattr(purchase_model, "BLOCK_ROWS", 10)
+    assert len(h.blocks()) == 4
+    blocked, blocked_gradient = mean_log_likelihood(p, h)
+    assert blocked == pytest.approx(whole, rel=1e-12)
+    assert blocked_gradient == pytest.approx(whole_gradient, rel=1e-12)
 
 
 def test_shared_histories_count_as_often_as_their_customers() -> None:
@@ -104,6 +136,14 @@ def test_the_fit_recovers_the_parameters_it_was_drawn_from() -> None:
         assert getattr(got, name) == pytest.approx(getattr(truth, name), rel=0.35), name
 
 
+def test_the_fit_stops_at_the_maximum() -> None:
+    x, t_x, big_t = simulate(Parameters(r=0.8, alpha=40.0, a=0.7, b=2.5), 500, seed=5)
+    result = fit(x, t_x, big_t, np.ones(500))
+    h = Histories.of(x, t_x, big_t, np.ones(500))
+    _, gradient = mean_log_likelihood(result.parameters, h)
+    assert np.abs(gradient).max() < 1e-7
+
+
 def test_no_customers_is_a_clear_error() -> None:
     with pytest.raises(LoyaltyError, match="at least one customer"):
         fit(np.array([]), np.array([]), np.array([]), np.array([]))
@@ -123,6 +163,29 @@ def test_the_model_is_fitted_to_every_buyer(company: Settings) -> None:
     buyers = fetch(company, "select count(distinct customer_id) from core.purchases")[0][0]
     assert model["converged"] and model["customers"] == buyers
     assert fetch(company, "select count(*) from marts.customer_health")[0][0] == buyers
+
+
+def test_a_line_search_that_stalls_at_the_optimum_has_converged(company: Settings) -> None:
+    # This company's dropout parameter b runs to its bound, where the likelihood is flat:
+    # L-BFGS-B's line search stalls (status 2) with a projected gradient below scipy's own
+    # default tolerance. The fit keeps that point instead of polishing it with Nelder-Mead.
+    rows = fetch(
+        company,
+        "select frequency, recency_days, age_days, count(*) from core.purchase_histories "
+        "group by all order by all",
+    )
+    x, t_x, big_t, customers = (np.array(column, dtype=float) for column in zip(*rows, strict=True))
+    stalled = minimize(
+        negative_mean,
+        x0=np.zeros(4),
+        args=(Histories.of(x, t_x, big_t, customers),),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=BOUNDS,
+        options={"maxiter": 500, **TOLERANCES},
+    )
+    assert stalled.status == 2 and stalled_at_optimum(stalled)
+    assert fit(x, t_x, big_t, customers).parameters == Parameters(*np.exp(stalled.x))
 
 
 def test_risk_bands_follow_the_thresholds(company: Settings) -> None:
