@@ -25,21 +25,25 @@ crm as (
     select customer_id, segment, country from core.customers
 ),
 
-grouped as (
+-- Responses counted once per month, group and combination of values, then split by
+-- dimension: a few thousand rows instead of four per response.
+kinds as (
     select
         responses.month,
-        groups.dimension,
-        coalesce(groups.value, 'unknown') as value,
-        responses.nps_group
+        responses.nps_group,
+        coalesce(crm.segment, 'unknown') as segment,
+        coalesce(responses.channel, 'unknown') as channel,
+        coalesce(responses.touchpoint, 'unknown') as touchpoint,
+        coalesce(crm.country, 'unknown') as country,
+        count(*) as responses
     from responses
     left join crm on crm.customer_id = responses.customer_id
-    cross join lateral (
-        values
-            ('segment', crm.segment),
-            ('channel', responses.channel),
-            ('touchpoint', responses.touchpoint),
-            ('country', crm.country)
-    ) as groups(dimension, value)
+    group by all
+),
+
+grouped as (
+    from kinds
+    unpivot (value for dimension in (segment, channel, touchpoint, country))
 ),
 
 counts as (
@@ -47,9 +51,9 @@ counts as (
         month,
         dimension,
         value,
-        count(*) as responses,
-        count(*) filter (where nps_group = 'promoter') as promoters,
-        count(*) filter (where nps_group = 'detractor') as detractors
+        sum(responses)::bigint as responses,
+        coalesce(sum(responses) filter (where nps_group = 'promoter'), 0)::bigint as promoters,
+        coalesce(sum(responses) filter (where nps_group = 'detractor'), 0)::bigint as detractors
     from grouped
     group by all
 ),
