@@ -24,14 +24,29 @@ responses as (
     select * from core.responses
 ),
 
+-- Only the columns read below: items is read twice, so it is materialised, and the
+-- comments would be copied with it.
+answers as (
+    select
+        response_id,
+        customer_id,
+        month,
+        responded_at,
+        nps_score,
+        product_quality,
+        process_quality,
+        personal_service
+    from responses
+),
+
 items as (
-    select *, 'product_quality' as item, product_quality as score from responses
+    select *, 'product_quality' as item, product_quality as score from answers
     where product_quality is not null
     union all
-    select *, 'process_quality', process_quality from responses
+    select *, 'process_quality', process_quality from answers
     where process_quality is not null
     union all
-    select *, 'personal_service', personal_service from responses
+    select *, 'personal_service', personal_service from answers
     where personal_service is not null
 ),
 
