@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 36
 
-.PHONY: install demo test lint format docs clean airflow airflow-stop bench bench-small bench-ducklake bench-scale secrets
+.PHONY: install demo test lint format docs clean airflow airflow-stop bench bench-small bench-day bench-ducklake bench-scale secrets
 
 install: $(STAMP)
 
@@ -52,6 +52,10 @@ bench: install
 
 bench-small: install
 	$(BIN)/python -m benchmarks --small
+
+# The realistic day's build step by step and model by model, three runs on copies of one full build.
+bench-day: install
+	$(BIN)/python -m benchmarks.day_profile
 
 # 100k, 300k and 1M customers; each stage's growth against its rows, and a chart.
 bench-scale: install
