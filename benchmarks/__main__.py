@@ -80,10 +80,11 @@ def compare(settings: Settings, theirs: dict[str, pd.DataFrame]) -> dict[str, in
     return counts
 
 
-def main() -> None:
+def sized_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """The options of a benchmark on the generated company: --small and --data."""
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks",
-        description=__doc__,
+        prog=prog,
+        description=description,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--small", action="store_true", help="20,000 customers over 24 months")
@@ -93,7 +94,11 @@ def main() -> None:
         default=Path("data/bench"),
         help="where generated data and warehouses live",
     )
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = sized_parser("python -m benchmarks", __doc__).parse_args()
     size = "small" if args.small else "default"
     customers, months = SIZES[size]
     result = benchmark(args.data / size, size, customers, months)

@@ -11,14 +11,13 @@ changed since (the day would then build in full, not incrementally).
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 from pathlib import Path
 
 import duckdb
 
-from benchmarks.__main__ import SIZES, fresh_settings, log
+from benchmarks.__main__ import SIZES, fresh_settings, log, sized_parser
 from benchmarks.company import deliver_last_day, ensure_company
 from pipelines.config import Settings
 from pipelines.run import run_steps
@@ -113,20 +112,9 @@ def profile(root: Path, landing: Path, runs: int) -> list[dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.day_profile",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--small", action="store_true", help="20,000 customers over 24 months")
+    parser = sized_parser("python -m benchmarks.day_profile", __doc__)
     parser.add_argument("--runs", type=int, default=3, help="days to run (default 3)")
     parser.add_argument("--top", type=int, default=30, help="rows to show (default 30)")
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=Path("data/bench"),
-        help="where generated data and warehouses live",
-    )
     args = parser.parse_args()
     size = "small" if args.small else "default"
     root = args.data / size
