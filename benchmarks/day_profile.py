@@ -6,7 +6,9 @@ python -m benchmarks.day_profile                 # 1M customers, 36 months, 3 ru
 python -m benchmarks.day_profile --small --runs 5
 
 The full build is kept in <data>/<size>/day_profile/ and made again when the models have
-changed since (the day would then build in full, not incrementally).
+changed since (the day would then build in full, not incrementally). The first run in the
+process also pays Great Expectations' import (about 2 s) in its validate step, as every
+Airflow task does.
 """
 
 from __future__ import annotations
