@@ -187,7 +187,8 @@ def fit(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, customers: np.ndarray
             bounds=BOUNDS,
             options={"maxiter": MAX_ITERATIONS, **TOLERANCES},
         )
-        if not (result.success or stalled_at_optimum(result)):
+        converged = result.success or stalled_at_optimum(result)
+        if not converged:
             # A line search that stalls short of the optimum: polish it without gradients.
             result = minimize(
                 lambda log_parameters: negative_mean(log_parameters, h)[0],
@@ -196,7 +197,8 @@ def fit(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, customers: np.ndarray
                 bounds=BOUNDS,
                 options={"maxiter": MAX_ITERATIONS * 4, "xatol": 1e-6, "fatol": 1e-10},
             )
-    if not (result.success or stalled_at_optimum(result)) or not np.isfinite(result.fun):
+            converged = result.success
+    if not converged or not np.isfinite(result.fun):
         raise LoyaltyError(
             f"the BG/NBD purchase model did not converge after {result.nit} iterations "
             f"({result.message}); the previous marts.purchase_model and customer_health stay. "

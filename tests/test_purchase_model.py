@@ -144,6 +144,16 @@ def test_the_fit_stops_at_the_maximum() -> None:
     assert np.abs(gradient).max() < 1e-7
 
 
+def test_a_fit_that_runs_out_of_iterations_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One L-BFGS-B step, then a Nelder-Mead polish of four that stops short as well.
+    monkeypatch.setattr(purchase_model, "MAX_ITERATIONS", 1)
+    x, t_x, big_t = simulate(Parameters(r=0.8, alpha=40.0, a=0.7, b=2.5), 200, seed=5)
+    with pytest.raises(LoyaltyError, match="did not converge"):
+        fit(x, t_x, big_t, np.ones(200))
+
+
 def test_no_customers_is_a_clear_error() -> None:
     with pytest.raises(LoyaltyError, match="at least one customer"):
         fit(np.array([]), np.array([]), np.array([]), np.array([]))
