@@ -33,20 +33,19 @@ def warehouse_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("warehouse.*"))
 
 
+def copy_warehouse(source: Path, target: Path) -> None:
+    """The warehouse files of `source` in place of those of `target`."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in warehouse_files(target):
+        path.unlink()
+    for path in warehouse_files(source):
+        shutil.copy2(path, target / path.name)
+
+
 def keep_full_build(root: Path, landing: Path, kept: Path) -> None:
     """A full run of the company without its last day, copied to `kept`."""
     run_steps(fresh_settings(root, landing), STEPS)
-    shutil.rmtree(kept, ignore_errors=True)
-    kept.mkdir(parents=True)
-    for path in warehouse_files(root):
-        shutil.copy2(path, kept / path.name)
-
-
-def restore(kept: Path, root: Path) -> None:
-    for path in warehouse_files(root):
-        path.unlink()
-    for path in warehouse_files(kept):
-        shutil.copy2(path, root / path.name)
+    copy_warehouse(root, kept)
 
 
 def day_run(root: Path, landing: Path) -> tuple[dict[str, float], bool]:
@@ -99,7 +98,7 @@ def profile(root: Path, landing: Path, runs: int) -> list[dict[str, float]]:
             log("full build of the company without its last day ...")
             keep_full_build(root, landing, kept)
             fresh = True
-        restore(kept, root)
+        copy_warehouse(kept, root)
         log(f"day {len(done) + 1} of {runs} ...")
         seconds, incremental = day_run(root, landing)
         if incremental:
