@@ -97,7 +97,11 @@ class NdjsonLines:
 
 @dataclass(frozen=True)
 class Batch:
-    """A file's records as SQL: `_record`, `_line`, `_format_error`, text fields c0..cn."""
+    """A file's records as SQL: `_record`, `_line`, `_format_error`, text fields c0..cn.
+
+    `staging_sql`, when there is one, reads the file into the temporary table `staged`
+    names, which `source_sql` selects from (and which is dropped once the file is typed).
+    """
 
     file_format: str
     header: list[str]
@@ -108,6 +112,8 @@ class Batch:
     repairable: bool = False
     text: TextSource | None = None
     delimiter: str = ","
+    staging_sql: str | None = None
+    staged: str | None = None
 
 
 def file_format(path: Path) -> str | None:
@@ -296,14 +302,23 @@ def csv_source(access: FileAccess, mapping: Mapping, tag: str, text: TextSource)
     columns_sql = "{" + ", ".join(f"'c{i:d}': 'VARCHAR'" for i in range(count)) + "}"
     padded_sql = ", ".join(f"coalesce(c{i:d}, '')" for i in range(count))
     rejects = plain_name(f"_csv_rejects_{tag}")
-    source_sql = f"""
-        select row_number() over () as _record, null::bigint as _line,
-               {too_long_sql(access, count)} as _format_error,
-               {field_names_sql(count)}
+    staged = plain_name(f"_csv_text_{tag}")
+    # The reader runs on one thread (its buffer holds the whole file, see line_limit), and
+    # so would the typing behind it; typed from a table, the records are typed in parallel.
+    # The table keeps the file's order, so a record's number is its rowid + 1.
+    staging_sql = f"""
+        create or replace temp table {ident(staged)} as
+        select {field_names_sql(count)}
         from read_csv({path_literal(text.link)},
             header = false, skip = {mapping.header_row + mapping.skip_after_header:d},
             columns = {columns_sql}, delim = {literal(delimiter)}, quote = '"', escape = '"',
             null_padding = false, {reader_options_sql(text, access, rejects)})
+    """
+    source_sql = f"""
+        select rowid + 1 as _record, null::bigint as _line,
+               {too_long_sql(access, count)} as _format_error,
+               {field_names_sql(count)}
+        from {ident(staged)}
     """
     return Batch(
         "csv",
@@ -315,6 +330,8 @@ def csv_source(access: FileAccess, mapping: Mapping, tag: str, text: TextSource)
         repairable=text.path == access.path,
         text=text,
         delimiter=delimiter,
+        staging_sql=staging_sql,
+        staged=staged,
     )
 
 

@@ -106,7 +106,7 @@ def typed_batch(
     batch = batch_source(con, access, fmt, mapping, tag)
     first_error: UnreadableFile | None = None
     try:
-        read_batch(con, typed_batch_sql(entity, rules, batch), fmt)
+        read_batch(con, batch, typed_batch_sql(entity, rules, batch))
     except UnreadableFile as exc:
         if not batch.repairable:
             raise
@@ -114,7 +114,7 @@ def typed_batch(
     if batch.repairable and (first_error or has_invalid_encoding(con, batch)):
         batch = batch_source(con, access, fmt, mapping, f"{tag}_repaired", repair=True)
         try:
-            read_batch(con, typed_batch_sql(entity, rules, batch), fmt)
+            read_batch(con, batch, typed_batch_sql(entity, rules, batch))
         except UnreadableFile as exc:
             raise (first_error or exc) from None
     reading.notes.extend(batch.notes)
@@ -159,12 +159,20 @@ def choose_mapping(
     raise MissingColumns(message, closest)
 
 
-def read_batch(con: duckdb.DuckDBPyConnection, sql: str, fmt: str) -> None:
-    """Run the typing SQL; a file DuckDB cannot read at all becomes UnreadableFile."""
+def read_batch(con: duckdb.DuckDBPyConnection, batch: Batch, typing_sql: str) -> None:
+    """Stage the file if it is staged, then type it; a file DuckDB cannot read at all becomes
+    UnreadableFile."""
     try:
-        con.execute(sql)
+        if batch.staging_sql:
+            con.execute(batch.staging_sql)
+        con.execute(typing_sql)
     except duckdb.Error as exc:
-        raise UnreadableFile(f"cannot read the file as {fmt}: {first_line(exc)}") from exc
+        raise UnreadableFile(
+            f"cannot read the file as {batch.file_format}: {first_line(exc)}"
+        ) from exc
+    finally:
+        if batch.staged:
+            con.execute(f"drop table if exists {ident(batch.staged)}")
 
 
 def has_invalid_encoding(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:

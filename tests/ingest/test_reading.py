@@ -78,3 +78,12 @@ def test_a_missing_column_is_remembered_with_the_mappings_tried(settings: Settin
     assert isinstance(failed, NotRead)
     assert failed.reading.mapping is None
     assert "order:orders" in failed.reading.depends_on
+
+
+def test_records_keep_the_files_order_across_row_groups(settings: Settings) -> None:
+    count = 130_000
+    lines = [f"O{n},C1,2025-01-05,10" for n in range(1, count + 1)]
+    text = "order_id,customer_id,ordered_at,net_amount\n" + "\n".join([*lines, lines[-3]]) + "\n"
+    typed, _ = read(settings, "orders.csv", text)
+    assert typed[:count] == [(f"O{n}", True) for n in range(1, count + 1)]
+    assert typed[count:] == [(f"O{count - 2}", False)]
