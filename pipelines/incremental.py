@@ -35,6 +35,7 @@ def fingerprint(settings: Settings, model_sql: list[str]) -> str:
     for text in [
         *model_sql,
         (SQL_DIR / "setup" / "macros.sql").read_text(),
+        (SQL_DIR / "setup" / "utc_offsets.sql").read_text(),
         (INCREMENTAL_SQL / "scope_tables.sql").read_text(),
         (INCREMENTAL_SQL / "scope_keys.sql").read_text(),
         *new_keys_sql().values(),

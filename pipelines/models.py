@@ -26,6 +26,7 @@ from pipelines.incremental import (
     record_state,
 )
 from pipelines.ingest.entities import ENTITIES
+from pipelines.local_time import define_to_local
 from pipelines.purchase_model import PYTHON_MODELS
 from pipelines.quoting import ident, literal, plain_name, qualified
 from pipelines.registry_sql import STAGING_TEMPLATE, default_as_of_sql, staging_sql
@@ -167,9 +168,16 @@ def resolve_as_of(settings: Settings, data: DataRange | None) -> datetime:
 
 
 def set_parameters(con: duckdb.DuckDBPyConnection, settings: Settings) -> datetime:
-    """Make the metric parameters visible to every model as DuckDB variables."""
+    """Make the metric parameters visible to every model as DuckDB variables, and define
+    to_local() for the reporting time zone over the data's range."""
     con.execute("set TimeZone = ?", [settings.timezone])
-    as_of = resolve_as_of(settings, data_range(con))
+    data = data_range(con)
+    as_of = resolve_as_of(settings, data)
+    define_to_local(
+        con,
+        min(data.first_data_at, as_of) if data else as_of,
+        max(data.latest_as_of, as_of) if data else as_of,
+    )
     con.execute("set variable as_of = ?::timestamptz", [as_of])
     con.execute("set variable inactivity_days = ?::integer", [settings.inactivity_days])
     con.execute("set variable outcome_days = ?::integer", [settings.outcome_days])

@@ -34,7 +34,7 @@ spell_flows as (
 ),
 
 buyers as (
-    select customer_id, first_purchase_at::timestamp as first_local, first_day, second_day
+    select customer_id, to_local(first_purchase_at) as first_local, first_day, second_day
     from core.buyers
 ),
 

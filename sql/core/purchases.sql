@@ -20,10 +20,11 @@ columns:
 */
 with
 
--- One time zone conversion per order: day and month arithmetic on the local wall-clock
--- time is cheap, on a timestamptz it runs the calendar of the zone for every value.
+-- One time zone conversion per order (to_local, pipelines/local_time.py): day and month
+-- arithmetic on the local wall-clock time is cheap, on a timestamptz it runs the calendar
+-- of the zone for every value.
 orders as (
-    select *, ordered_at::timestamp as ordered_local from staging.stg_orders
+    select *, to_local(ordered_at) as ordered_local from staging.stg_orders
     where status <> 'cancelled'
         and ordered_at <= getvariable('as_of')
         and in_scope('orders', order_id)

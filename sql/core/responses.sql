@@ -31,7 +31,7 @@ final as (
         response_id,
         customer_id,
         responded_at,
-        date_trunc('month', responded_at::timestamp)::date as month,
+        date_trunc('month', to_local(responded_at))::date as month,
         touchpoint,
         channel,
         nps_score,

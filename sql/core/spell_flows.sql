@@ -41,9 +41,9 @@ spells as (
         churned_at,
         churn_kind,
         churn_reason,
-        started_at::timestamp as started_local,
-        ended_at::timestamp as ended_local,
-        date_trunc('month', churned_at::timestamp) as churned_month
+        to_local(started_at) as started_local,
+        to_local(ended_at) as ended_local,
+        date_trunc('month', to_local(churned_at)) as churned_month
     from activity_spells
 ),
 

@@ -17,8 +17,8 @@ spells as (
     select
         churn_kind,
         churn_reason,
-        churned_at::timestamp as churned_local,
-        started_at::timestamp as started_local
+        to_local(churned_at) as churned_local,
+        to_local(started_at) as started_local
     from core.activity_spells
     where churned_at is not null
 ),

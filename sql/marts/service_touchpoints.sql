@@ -18,7 +18,7 @@ with
 contacts as (
     select
         customer_id,
-        date_trunc('month', occurred_at::timestamp)::date as month,
+        date_trunc('month', to_local(occurred_at))::date as month,
         coalesce(channel, 'unknown') as channel,
         event_type,
         occurred_at,
