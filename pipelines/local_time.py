@@ -24,8 +24,8 @@ MARGIN = timedelta(days=366)
 
 
 def define_to_local(con: duckdb.DuckDBPyConnection, first: datetime, last: datetime) -> None:
-    """Define `to_local(ts)` for the connection's time zone, exact from `first` to `last`
-    without ICU (within an hour in which the offset changes, and outside, with it)."""
+    """Define `to_local(ts)` for the connection's time zone: without ICU from `first` to
+    `last` and a MARGIN beyond either; with ICU in an hour whose offset changes, and outside."""
     first_hour = int((first - MARGIN).timestamp()) // 3600
     last_hour = int((last + MARGIN).timestamp()) // 3600
     stretches = con.execute(
