@@ -44,6 +44,11 @@ def new_exports(settings: Settings, name: str, day: datetime) -> None:
         )
     )
     response_id = fetch(settings, "select min(response_id) from staging.stg_responses")[0][0]
+    ((contact_id, contacted),) = fetch(
+        settings,
+        "select event_id, customer_id from staging.stg_events "
+        "where event_type = 'support_contact' order by event_id limit 1",
+    )
     at = stamp(day)
     deliveries = {
         "orders": [
@@ -65,11 +70,18 @@ def new_exports(settings: Settings, name: str, day: datetime) -> None:
              "event_type": "cancellation", "channel": "web"},
             {"event_id": f"{name}-E2", "customer_id": referrer, "occurred_at": at,
              "event_type": "referral", "channel": "app", "referred_customer_id": f"{name}-NEW"},
+            # A contact resolved only after this delivery's as_of, and an old one moved here.
+            {"event_id": f"{name}-E3", "customer_id": other, "occurred_at": at,
+             "event_type": "support_contact", "channel": "phone",
+             "resolved_at": stamp(day + timedelta(days=2)), "handoffs": 0},
+            {"event_id": contact_id, "customer_id": contacted, "occurred_at": at,
+             "event_type": "complaint", "channel": "email"},
         ],
         "responses": [
             {"response_id": f"{name}-S1", "responded_at": at, "customer_id": other,
-             "touchpoint": "delivery", "channel": "email", "nps_score": 10, "csat": 5},
-            {"response_id": f"{name}-S2", "responded_at": at, "touchpoint": "delivery",
+             "touchpoint": "post_purchase", "channel": "email", "nps_score": 10, "csat": 5,
+             "product_quality": 4},
+            {"response_id": f"{name}-S2", "responded_at": at, "touchpoint": "post_purchase",
              "channel": "email", "nps_score": 3, "csat": 2},
             {"response_id": response_id, "responded_at": at, "customer_id": other,
              "touchpoint": "support", "channel": "phone", "nps_score": 8, "csat": 4},
@@ -137,6 +149,7 @@ def test_incremental_build_equals_a_full_rebuild(company: Settings, tmp_path: Pa
     for number, days in enumerate((40, 41, 41), start=1):
         new_exports(company, f"zz{number}", as_of + timedelta(days=days))
         run(company, "ingest", "validate")
+        assert fetch(company, "select count(*) from audit.rejects") == [(0,)], "every row counts"
         reference = full_rebuild_of(company, tmp_path / f"full{number}")
         result = build_plan(company, "build")
         assert result.plan is not None and result.plan.incremental, result.plan

@@ -1,7 +1,7 @@
 -- The scope of an incremental build beyond the new files' own keys (every entity's, from
 -- sql/templates/new_keys.sql), taken before any model changes: orders whose returns changed,
--- every customer whose rows may change, and what moves with as_of alone (twelve-month
--- revenue, the 48 hours to follow up a detractor).
+-- every customer whose rows may change, the months whose responses or contacts change, and
+-- what moves with as_of alone (twelve-month revenue, the 48 hours to follow up a detractor).
 -- $new_files: the validated files the last build did not read; $previous_as_of: that
 -- build's as_of.
 insert into build_scope
@@ -50,6 +50,22 @@ union all select 'customers', customer_id from customers where customer_id is no
 union all select distinct 'revenue_window', customer_id from core.purchases
     where ordered_at > $previous_as_of - interval 12 months
         and ordered_at <= getvariable('as_of') - interval 12 months
+-- Months whose responses change (core.quality_monthly): those of the new responses and of
+-- their earlier versions.
+union all select distinct 'response_months', month::varchar from core.responses
+    where response_id in (select response_id from new_responses)
+union all select distinct 'response_months',
+    date_trunc('month', to_local(responded_at))::date::varchar from new_responses
+-- Months whose contacts change (marts.service_touchpoints): those of new contacts, of the
+-- earlier versions of re-delivered ones, and of contacts resolved since the last build.
+union all select distinct 'contact_months',
+    date_trunc('month', to_local(occurred_at))::date::varchar from staging.stg_events
+    where event_type in ('support_contact', 'complaint')
+        and (event_id in (select event_id from new_events)
+            or (resolved_at > $previous_as_of and resolved_at <= getvariable('as_of')))
+union all select distinct 'contact_months',
+    date_trunc('month', to_local(occurred_at))::date::varchar from new_events
+    where event_type in ('support_contact', 'complaint')
 -- Detractor responses whose 48 hours to a follow-up have passed since the last build
 -- (core.detractor_followups).
 union all select 'followup_window', response_id from core.detractor_followups

@@ -20,73 +20,8 @@ columns:
 */
 with
 
-responses as (
-    select * from core.responses
-),
-
--- Only the columns read below: items is read twice, so it is materialised, and the
--- comments would be copied with it.
-answers as (
-    select
-        response_id,
-        customer_id,
-        month,
-        responded_at,
-        nps_score,
-        product_quality,
-        process_quality,
-        personal_service
-    from responses
-),
-
-items as (
-    select *, 'product_quality' as item, product_quality as score from answers
-    where product_quality is not null
-    union all
-    select *, 'process_quality', process_quality from answers
-    where process_quality is not null
-    union all
-    select *, 'personal_service', personal_service from answers
-    where personal_service is not null
-),
-
--- Most known customers answer once a month: only their repeated months need ranking.
-repeated as (
-    select customer_id, month from responses
-    where customer_id is not null
-    group by all
-    having count(*) > 1
-),
-
-kept as (
-    select item, month, score::double as x, nps_score::double as y
-    from items
-    anti join repeated using (customer_id, month)
-    union all
-    select item, month, score::double as x, nps_score::double as y
-    from items
-    semi join repeated using (customer_id, month)
-    qualify row_number() over (
-        partition by item, customer_id, month order by responded_at desc, response_id desc
-    ) = 1
-),
-
--- Sums per month and item; a twelve-month window is then a running sum over months.
 monthly as (
-    select
-        item,
-        month,
-        count(*) as n,
-        sum(x) as x_total,
-        count(*) filter (where x = 5) as top_box,
-        count(y) as pairs,
-        sum(x) filter (where y is not null) as pair_x,
-        sum(y) as pair_y,
-        sum(x * x) filter (where y is not null) as pair_xx,
-        sum(y * y) as pair_yy,
-        sum(x * y) as pair_xy
-    from kept
-    group by all
+    select * from core.quality_monthly
 ),
 
 all_items as (
@@ -97,7 +32,7 @@ all_items as (
 months as (
     select month_start::date as month
     from generate_series(
-        (select min(month) from responses)::timestamptz,
+        (select min(month) from core.responses)::timestamptz,
         date_trunc('month', getvariable('as_of')),
         interval 1 month
     ) as series(month_start)

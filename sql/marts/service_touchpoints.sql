@@ -3,6 +3,9 @@ description: >
   Service touchpoints: CRM events of type support_contact or complaint up to as_of, per
   month (of occurred_at) and channel. A contact without a handoffs value counts as 0
   handoffs; a contact is resolved when resolved_at is set and at or before as_of.
+  Incremental: a month changes only when one of its contacts does or is resolved as as_of
+  moves on (scope contact_months).
+incremental: {scope: contact_months, key: month}
 columns:
   month: First day of the calendar month in the reporting time zone.
   channel: Contact channel (web, app, store, phone, email, chat); 'unknown' where missing.
@@ -41,6 +44,7 @@ final as (
         median((epoch(resolved_at) - epoch(occurred_at)) / 3600.0) as median_resolution_hours,
         count(*) filter (where handoffs >= 1) / count(*) as handoff_rate
     from contacts
+    where in_scope('contact_months', month)
     group by all
 )
 
