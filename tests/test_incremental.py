@@ -49,6 +49,17 @@ def new_exports(settings: Settings, name: str, day: datetime) -> None:
         "select event_id, customer_id from staging.stg_events "
         "where event_type = 'support_contact' order by event_id limit 1",
     )
+    # A promoter of long ago without a referral since: a back-dated referral changes the
+    # recommender rate of that month alone.
+    ((promoter, promoted_at),) = fetch(
+        settings,
+        "select customer_id, responded_at from core.nps_responses as r "
+        "where nps_group = 'promoter' and customer_id is not null and responded_at <= ? "
+        "and not exists (select 1 from staging.stg_events as e where e.event_type = 'referral' "
+        "and e.customer_id = r.customer_id and e.occurred_at > r.responded_at) "
+        "order by responded_at desc, response_id limit 1",
+        [day - timedelta(days=200)],
+    )
     at = stamp(day)
     deliveries = {
         "orders": [
@@ -70,6 +81,9 @@ def new_exports(settings: Settings, name: str, day: datetime) -> None:
              "event_type": "cancellation", "channel": "web"},
             {"event_id": f"{name}-E2", "customer_id": referrer, "occurred_at": at,
              "event_type": "referral", "channel": "app", "referred_customer_id": f"{name}-NEW"},
+            {"event_id": f"{name}-E4", "customer_id": promoter,
+             "occurred_at": stamp(promoted_at + timedelta(days=1)), "event_type": "referral",
+             "channel": "web", "referred_customer_id": f"{name}-NEW"},
             # A contact resolved only after this delivery's as_of, and an old one moved here.
             {"event_id": f"{name}-E3", "customer_id": other, "occurred_at": at,
              "event_type": "support_contact", "channel": "phone",

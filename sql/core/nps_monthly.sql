@@ -5,7 +5,10 @@ description: >
   anonymous response once. The active recommender rate looks at known promoters only
   (an anonymous promoter cannot be matched to a referral) and is NULL until as_of is at
   or after the end of the month plus 90 days: before that, its promoters' windows are
-  still open.
+  still open. Incremental: a month changes only with its responses, the previous month's,
+  referrals within 90 days after its responses, or as_of passing its end plus 90 days
+  (scope nps_months).
+incremental: {scope: nps_months, key: month}
 columns:
   month: First day of the calendar month (reporting time zone) with an NPS or CSAT response.
   nps_responses: Responses the NPS counts (de-duplicated as described above); NULL in a month with CSAT answers only.
@@ -28,6 +31,7 @@ with
 
 responses as (
     select * from core.responses
+    where in_scope('nps_months', month)
 ),
 
 referrals as (
@@ -36,8 +40,11 @@ referrals as (
     where event_type = 'referral' and occurred_at <= getvariable('as_of')
 ),
 
+-- The months in scope, and for the NPS change the month before each.
 nps_kept as (
     select * from core.nps_responses
+    where in_scope('nps_months', month)
+        or in_scope('nps_months', (month + interval 1 month)::date)
 ),
 
 csat_kept as (
@@ -134,6 +141,7 @@ final as (
     left join nps_scores as previous on previous.month = months.month - interval 1 month
     left join csat_counts on csat_counts.month = months.month
     left join recommenders on recommenders.month = months.month
+    where in_scope('nps_months', months.month)
 )
 
 select * from final

@@ -1,7 +1,8 @@
 -- The scope of an incremental build beyond the new files' own keys (every entity's, from
 -- sql/templates/new_keys.sql), taken before any model changes: orders whose returns changed,
--- every customer whose rows may change, the months whose responses or contacts change, and
--- what moves with as_of alone (twelve-month revenue, the 48 hours to follow up a detractor).
+-- every customer whose rows may change, the months whose responses, NPS or contacts change,
+-- and what moves with as_of alone (twelve-month revenue, the 48 hours to follow up a
+-- detractor).
 -- $new_files: the validated files the last build did not read; $previous_as_of: that
 -- build's as_of.
 insert into build_scope
@@ -18,6 +19,23 @@ returned_orders as (
     union
     select order_id from staging.stg_returns
     where return_id in (select return_id from new_returns)
+),
+
+-- Months whose responses change (core.quality_monthly): those of the new responses and of
+-- their earlier versions.
+response_months as (
+    select month from core.responses
+    where response_id in (select response_id from new_responses)
+    union
+    select date_trunc('month', to_local(responded_at))::date from new_responses
+),
+
+-- New referrals and the earlier versions of re-delivered ones.
+referrals as (
+    select customer_id, occurred_at from new_events where event_type = 'referral'
+    union all
+    select customer_id, occurred_at from staging.stg_events
+    where event_type = 'referral' and event_id in (select event_id from new_events)
 ),
 
 -- New and earlier versions of every re-delivered row: both customers may change.
@@ -50,12 +68,22 @@ union all select 'customers', customer_id from customers where customer_id is no
 union all select distinct 'revenue_window', customer_id from core.purchases
     where ordered_at > $previous_as_of - interval 12 months
         and ordered_at <= getvariable('as_of') - interval 12 months
--- Months whose responses change (core.quality_monthly): those of the new responses and of
--- their earlier versions.
-union all select distinct 'response_months', month::varchar from core.responses
-    where response_id in (select response_id from new_responses)
-union all select distinct 'response_months',
-    date_trunc('month', to_local(responded_at))::date::varchar from new_responses
+union all select 'response_months', month::varchar from response_months
+-- The monthly NPS (core.nps_monthly) changes with its responses, in the month after (the
+-- change from the previous month), where a referral comes or goes within 90 days after a
+-- response (a day's margin for the zone's calendar), and where as_of passes a month's end
+-- plus 90 days (the recommender rate appears).
+union all select 'nps_months', month::varchar from response_months
+union all select 'nps_months', (month + interval 1 month)::date::varchar from response_months
+union all select distinct 'nps_months', responses.month::varchar
+    from core.responses as responses
+    inner join referrals
+        on referrals.customer_id = responses.customer_id
+        and responses.responded_at < referrals.occurred_at
+        and responses.responded_at >= referrals.occurred_at - interval 91 day
+union all select 'nps_months', month::varchar from core.nps_monthly
+    where month_end(month) + interval 90 day > $previous_as_of
+        and month_end(month) + interval 90 day <= getvariable('as_of')
 -- Months whose contacts change (marts.service_touchpoints): those of new contacts, of the
 -- earlier versions of re-delivered ones, and of contacts resolved since the last build.
 union all select distinct 'contact_months',
