@@ -1,8 +1,8 @@
 -- The scope of an incremental build beyond the new files' own keys (every entity's, from
 -- sql/templates/new_keys.sql), taken before any model changes: orders whose returns changed,
--- every customer whose rows may change, the months whose responses, NPS or contacts change,
--- and what moves with as_of alone (twelve-month revenue, the 48 hours to follow up a
--- detractor).
+-- every customer whose rows may change, the months whose responses, NPS figures or contacts
+-- change, and what moves with as_of alone (twelve-month revenue, the 48 hours to follow up
+-- a detractor).
 -- $new_files: the validated files the last build did not read; $previous_as_of: that
 -- build's as_of.
 insert into build_scope
@@ -12,6 +12,7 @@ new_orders as (select * from raw.orders where list_contains($new_files, _file_id
 new_events as (select * from raw.events where list_contains($new_files, _file_id)),
 new_responses as (select * from raw.responses where list_contains($new_files, _file_id)),
 new_returns as (select * from raw.returns where list_contains($new_files, _file_id)),
+new_customers as (select * from raw.customers where list_contains($new_files, _file_id)),
 
 -- Orders whose returns change: the order of a new return and of its earlier version.
 returned_orders as (
@@ -84,6 +85,11 @@ union all select distinct 'nps_months', responses.month::varchar
 union all select 'nps_months', month::varchar from core.nps_monthly
     where month_end(month) + interval 90 day > $previous_as_of
         and month_end(month) + interval 90 day <= getvariable('as_of')
+-- The NPS by segment and country (marts.nps_by_segment) changes with its responses, and in
+-- the months of responses by a customer whose CRM row is new or re-delivered.
+union all select 'segment_months', month::varchar from response_months
+union all select distinct 'segment_months', month::varchar from core.nps_responses
+    where customer_id in (select customer_id from new_customers)
 -- Months whose contacts change (marts.service_touchpoints): those of new contacts, of the
 -- earlier versions of re-delivered ones, and of contacts resolved since the last build.
 union all select distinct 'contact_months',

@@ -4,6 +4,9 @@ description: >
   response's channel and touchpoint. Same de-duplication as the monthly NPS (latest
   response per known customer and month, anonymous responses once each). Anonymous
   responses and customers the CRM does not know fall in the group value 'unknown'.
+  Incremental: a month changes only with its responses or the CRM rows of its
+  respondents (scope segment_months).
+incremental: {scope: segment_months, key: month}
 columns:
   month: First day of the calendar month in the reporting time zone.
   dimension: segment, channel, touchpoint or country.
@@ -19,6 +22,7 @@ with
 
 responses as (
     select * from core.nps_responses
+    where in_scope('segment_months', month)
 ),
 
 crm as (
