@@ -31,6 +31,21 @@ response_months as (
     select date_trunc('month', to_local(responded_at))::date from new_responses
 ),
 
+-- Months whose contacts change (marts.service_touchpoints): those of new contacts, of the
+-- earlier versions of re-delivered ones, and of contacts resolved since the last build.
+contact_months as (
+    select date_trunc('month', to_local(occurred_at))::date as month
+    from (
+        select event_type, occurred_at from new_events
+        union all
+        select event_type, occurred_at from staging.stg_events
+        where event_id in (select event_id from new_events)
+            or (resolved_at > $previous_as_of and resolved_at <= getvariable('as_of'))
+    )
+    where event_type in ('support_contact', 'complaint')
+    group by all
+),
+
 -- New referrals and the earlier versions of re-delivered ones.
 referrals as (
     select customer_id, occurred_at from new_events where event_type = 'referral'
@@ -90,16 +105,7 @@ union all select 'nps_months', month::varchar from core.nps_monthly
 union all select 'segment_months', month::varchar from response_months
 union all select distinct 'segment_months', month::varchar from core.nps_responses
     where customer_id in (select customer_id from new_customers)
--- Months whose contacts change (marts.service_touchpoints): those of new contacts, of the
--- earlier versions of re-delivered ones, and of contacts resolved since the last build.
-union all select distinct 'contact_months',
-    date_trunc('month', to_local(occurred_at))::date::varchar from staging.stg_events
-    where event_type in ('support_contact', 'complaint')
-        and (event_id in (select event_id from new_events)
-            or (resolved_at > $previous_as_of and resolved_at <= getvariable('as_of')))
-union all select distinct 'contact_months',
-    date_trunc('month', to_local(occurred_at))::date::varchar from new_events
-    where event_type in ('support_contact', 'complaint')
+union all select 'contact_months', month::varchar from contact_months
 -- Detractor responses whose 48 hours to a follow-up have passed since the last build
 -- (core.detractor_followups).
 union all select 'followup_window', response_id from core.detractor_followups
