@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -252,3 +254,38 @@ def count_triggers(database: str) -> int:
         return 0
     finally:
         con.close()
+
+
+@contextmanager
+def airflow_processes(
+    commands: dict[str, list[str]], env: dict[str, str], logs: Path
+) -> Iterator[None]:
+    """Airflow's processes (name -> the arguments of `airflow`), each logging to `logs`/<name>.log.
+
+    Each runs in a process group of its own, and the whole group is stopped at the end: a
+    Celery worker's pool processes would otherwise outlive it, still listening to the broker.
+    """
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    processes = []
+    try:
+        for name, command in commands.items():
+            log = (logs / f"{name}.log").open("w")
+            processes.append(
+                subprocess.Popen(
+                    [airflow, *command],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        yield
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -16,7 +16,14 @@ import duckdb
 import pytest
 
 from pipelines.generate import GenerateOptions, generate
-from tests.conftest import AIRFLOW_DB_URL, count_triggers, free_port, psql, require_service
+from tests.conftest import (
+    AIRFLOW_DB_URL,
+    airflow_processes,
+    count_triggers,
+    free_port,
+    psql,
+    require_service,
+)
 from tests.dags.conftest import DAGS
 
 DEADLINE_SECONDS = 180
@@ -86,27 +93,13 @@ def running_airflow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
         capture_output=True,
         timeout=120,
     )
-    processes = []
-    commands = ["api-server", "scheduler", "dag-processor", "triggerer"]
+    commands = {name: [name] for name in ("api-server", "scheduler", "dag-processor", "triggerer")}
     if executor == "CeleryExecutor":
-        commands.append("celery worker --concurrency 2")
-    for command in commands:
-        log = (tmp_path / f"{command.split()[0]}.log").open("w")
-        processes.append(
-            subprocess.Popen(
-                [airflow, *command.split()], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-        )
+        commands["celery"] = ["celery", "worker", "--concurrency", "2"]
     try:
-        yield {"env": env, "database": database, "tmp": tmp_path}
+        with airflow_processes(commands, env, tmp_path):
+            yield {"env": env, "database": database, "tmp": tmp_path}
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
         psql(f"drop database if exists {database} with (force)")
 
 

@@ -28,7 +28,14 @@ from pipelines.config import Settings
 from pipelines.errors import LoyaltyError
 from pipelines.generate import GenerateOptions, generate
 from pipelines.warehouse import open_reader, warehouse_of
-from tests.conftest import AIRFLOW_DB_URL, count_triggers, free_port, psql, require_service
+from tests.conftest import (
+    AIRFLOW_DB_URL,
+    airflow_processes,
+    count_triggers,
+    free_port,
+    psql,
+    require_service,
+)
 from tests.dags.conftest import DAGS
 from tests.ducklake.conftest import environment
 
@@ -154,24 +161,13 @@ def celery_airflow(lake_settings: Settings, tmp_path: Path) -> Iterator[Settings
         capture_output=True,
         timeout=120,
     )
-    commands = [["api-server"], ["scheduler"], ["dag-processor"], ["triggerer"]]
-    commands += [["celery", "worker", "-H", f"{name}@%h", "-c", "1", "-s"] for name in WORKERS]
-    processes = []
-    for command in commands:
-        log = (tmp_path / f"{'-'.join(command[:1] + command[3:4])}.log").open("w")
-        processes.append(
-            subprocess.Popen([airflow, *command], env=env, stdout=log, stderr=subprocess.STDOUT)
-        )
+    commands = {name: [name] for name in ("api-server", "scheduler", "dag-processor", "triggerer")}
+    for name in WORKERS:
+        commands[f"celery-{name}@%h"] = ["celery", "worker", "-H", f"{name}@%h", "-c", "1", "-s"]
     try:
-        yield lake_settings
+        with airflow_processes(commands, env, tmp_path):
+            yield lake_settings
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
         psql(f"drop database if exists {database} with (force)")
 
 
