@@ -267,9 +267,11 @@ def airflow_processes(
     """
     airflow = str(Path(sys.executable).with_name("airflow"))
     processes = []
+    log_files = []
     try:
         for name, command in commands.items():
             log = (logs / f"{name}.log").open("w")
+            log_files.append(log)
             processes.append(
                 subprocess.Popen(
                     [airflow, *command],
@@ -289,3 +291,5 @@ def airflow_processes(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        for log in log_files:
+            log.close()
