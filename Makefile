@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 36
 
-.PHONY: install demo test lint format docs clean airflow airflow-stop bench bench-small bench-day bench-ducklake bench-scale secrets
+.PHONY: install demo test lint format docs clean airflow airflow-stop bench bench-small bench-day bench-soak bench-ducklake bench-scale secrets
 
 install: $(STAMP)
 
@@ -65,6 +65,10 @@ bench-scale: install
 BENCH_SIZE ?=
 bench-ducklake: install
 	$(BIN)/python -m benchmarks.backends $(BENCH_SIZE)
+
+# The held-back day as 200 deliveries in a row: does the file level off? BENCH_SIZE=--small too.
+bench-soak: install
+	$(BIN)/python -m benchmarks.soak $(BENCH_SIZE)
 
 secrets:
 	./scripts/write-secrets

@@ -97,6 +97,13 @@ def sized_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+def sized_company(args: argparse.Namespace) -> tuple[str, Path, Path]:
+    """The size the options choose, its folder, and its company's landing zone (made if need be)."""
+    size = "small" if args.small else "default"
+    root = args.data / size
+    return size, root, ensure_company(root, *SIZES[size])
+
+
 def main() -> None:
     args = sized_parser("python -m benchmarks", __doc__).parse_args()
     size = "small" if args.small else "default"

@@ -100,9 +100,14 @@ def split_ndjson(source: Path, target: Path, column: str, day: str) -> None:
 
 def deliver_last_day(root: Path, landing: Path) -> list[Path]:
     """Copy the held-back day into the landing zone, with its flags; return the new files."""
+    return deliver_files(day_folder(root), landing)
+
+
+def deliver_files(folder: Path, landing: Path) -> list[Path]:
+    """Copy the exports under `folder` to the same places in the landing zone, with flags."""
     delivered = []
-    for held in sorted(day_folder(root).rglob("*_last_day.*")):
-        target = landing / held.relative_to(day_folder(root))
+    for held in sorted(path for path in folder.rglob("*") if path.is_file()):
+        target = landing / held.relative_to(folder)
         shutil.copy2(held, target)
         (target.parent / FLAG_NAME).touch()
         delivered.append(target)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.__main__ import SIZES, fresh_settings, log, sized_parser
-from benchmarks.company import deliver_last_day, ensure_company
+from benchmarks.__main__ import fresh_settings, log, sized_company, sized_parser
+from benchmarks.company import deliver_last_day
 from pipelines.config import Settings
 from pipelines.run import run_steps
 
@@ -117,9 +117,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="days to run (default 3)")
     parser.add_argument("--top", type=int, default=30, help="rows to show (default 30)")
     args = parser.parse_args()
-    size = "small" if args.small else "default"
-    root = args.data / size
-    landing = ensure_company(root, *SIZES[size])
+    _, root, landing = sized_company(args)
     runs = profile(root, landing, args.runs)
     print(
         f"\n{'step':<48}{'median':>8}{'min':>8}{'max':>8}   seconds, {len(runs)} run(s) of the day"

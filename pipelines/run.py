@@ -22,13 +22,7 @@ from pipelines.report.write import write_reports
 from pipelines.snapshot import publish_snapshot
 from pipelines.validate.docs import write_validation_page
 from pipelines.validate.gate import ValidationSummary, validate_pending
-from pipelines.warehouse import (
-    claim_id,
-    is_lake,
-    merge_row_groups_if_due,
-    open_writer,
-    warehouse_of,
-)
+from pipelines.warehouse import claim_id, is_lake, open_writer, warehouse_of
 from pipelines.warehouse_ducklake import current_snapshot, retry_conflicts
 
 STEPS = ("ingest", "validate", "build", "report")
@@ -98,10 +92,6 @@ def run_steps(
     progress = progress or Progress()
     with open_writer(warehouse_of(settings), limit=settings.duckdb_memory_limit) as con:
         result = RunResult(new_run_id(con))
-        if merge_row_groups_if_due(con, result.run_id):
-            result.notes.append(
-                f"run {result.run_id} merged the small row groups the runs before it left behind"
-            )
         run_started, run_clock = datetime.now().astimezone(), time.perf_counter()
         step, started, clock = steps[0], run_started, run_clock
         try:

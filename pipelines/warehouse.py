@@ -35,9 +35,6 @@ from pipelines.warehouse_ducklake import (
 )
 
 SCHEMAS = ("raw", "staging", "core", "marts", "audit")
-# Every this many runs, a run's checkpoints merge the small row groups the runs between
-# left behind (see `merge_row_groups_if_due`).
-COMPACT_EVERY_RUNS = 24
 LOCK_POLL_SECONDS = 0.5
 # The settings of every connection handed to people, given when it opens (DuckDB's
 # "Securing DuckDB" page): no file but the database itself (no ATTACH, COPY, read_csv,
@@ -315,24 +312,6 @@ def inserted(
     """Run an INSERT or DELETE and return how many rows it touched (DuckDB answers with that count)."""
     row = con.execute(sql, params).fetchone()
     return int(row[0]) if row else 0
-
-
-def merge_row_groups_if_due(con: duckdb.DuckDBPyConnection, run_id: int) -> bool:
-    """Let the run's checkpoints merge row groups only if it is a compacting run; True if so.
-
-    A run appends a few rows to many tables, each time as a small row group of its own. By
-    default every checkpoint merges that at once with the table's last row group (DuckDB's
-    vacuum), rewriting up to 122,880 rows per table: about 0.1 s a table, 1.9 s of the 1M
-    company's day and 3 s of its first ingest. Here only every COMPACT_EVERY_RUNS-th run
-    does, merging in one go what the runs before it left in the tables it changes. The
-    setting lasts as long as the run's connection.
-    """
-    if is_lake(con):
-        return False
-    if run_id % COMPACT_EVERY_RUNS == 0:
-        return True
-    con.execute("set max_vacuum_tasks = 0")
-    return False
 
 
 @contextmanager
