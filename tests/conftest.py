@@ -256,6 +256,55 @@ def count_triggers(database: str) -> int:
         con.close()
 
 
+def airflow_environment(database: str, home: Path, executor: str, broker: str) -> dict[str, str]:
+    """The environment of an Airflow a test starts: its metadata in the PostgreSQL `database`,
+    the project's DAGs, `executor`, Celery on the Redis URL `broker`, the API on a free port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__EXECUTOR": executor,
+        "AIRFLOW__CELERY__BROKER_URL": broker,
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+postgresql://postgres@127.0.0.1:5432/" + database,
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": AIRFLOW_DB_URL.format(database=database),
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__API_AUTH__JWT_SECRET": "test-secret-of-an-airflow-under-test",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        "LOYALTY_INGEST_SCHEDULE": "@daily",
+    }
+    env.pop("AIRFLOW__CORE__UNIT_TEST_MODE", None)
+    return env
+
+
+@contextmanager
+def airflow_metadata(database: str, env: dict[str, str], writers: int) -> Iterator[None]:
+    """A fresh PostgreSQL `database`, migrated by `airflow db migrate`, with a
+    warehouse_writer pool of `writers` slots; dropped at the end."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    psql(f"drop database if exists {database}")
+    psql(f"create database {database}")
+    try:
+        subprocess.run(
+            [airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=600
+        )
+        subprocess.run(
+            [airflow, "pools", "set", "warehouse_writer", str(writers), "the warehouse's writers"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        yield
+    finally:
+        psql(f"drop database if exists {database} with (force)")
+
+
 @contextmanager
 def airflow_processes(
     commands: dict[str, list[str]], env: dict[str, str], logs: Path

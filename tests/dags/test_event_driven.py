@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,14 +15,12 @@ import pytest
 
 from pipelines.generate import GenerateOptions, generate
 from tests.conftest import (
-    AIRFLOW_DB_URL,
+    airflow_environment,
+    airflow_metadata,
     airflow_processes,
     count_triggers,
-    free_port,
-    psql,
     require_service,
 )
-from tests.dags.conftest import DAGS
 
 DEADLINE_SECONDS = 180
 
@@ -56,51 +52,17 @@ def running_airflow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     if executor == "CeleryExecutor":
         require_service("Redis", "127.0.0.1", 6379)
     database = f"loyalty_airflow_{os.getpid()}"
-    psql(f"drop database if exists {database}")
-    psql(f"create database {database}")
-    port = free_port()
     env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__EXECUTOR": executor,
-        "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/2",
-        "AIRFLOW__CELERY__RESULT_BACKEND": "db+postgresql://postgres@127.0.0.1:5432/" + database,
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": AIRFLOW_DB_URL.format(database=database),
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__API_AUTH__JWT_SECRET": "test-secret-for-the-event-driven-proof",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        **airflow_environment(database, tmp_path / "airflow", executor, "redis://127.0.0.1:6379/2"),
         "LOYALTY_LANDING": str(tmp_path / "landing"),
         "LOYALTY_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
         "LOYALTY_REPORTS": str(tmp_path / "reports"),
-        "LOYALTY_INGEST_SCHEDULE": "@daily",
     }
-    env.pop("AIRFLOW__CORE__UNIT_TEST_MODE", None)
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    subprocess.run(
-        [airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=600
-    )
-    subprocess.run(
-        [airflow, "pools", "set", "warehouse_writer", "1", "one writer"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
     commands = {name: [name] for name in ("api-server", "scheduler", "dag-processor", "triggerer")}
     if executor == "CeleryExecutor":
         commands["celery"] = ["celery", "worker", "--concurrency", "2"]
-    try:
-        with airflow_processes(commands, env, tmp_path):
-            yield {"env": env, "database": database, "tmp": tmp_path}
-    finally:
-        psql(f"drop database if exists {database} with (force)")
+    with airflow_metadata(database, env, writers=1), airflow_processes(commands, env, tmp_path):
+        yield {"env": env, "database": database, "tmp": tmp_path}
 
 
 @pytest.mark.services

@@ -15,8 +15,6 @@ import math
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,14 +27,12 @@ from pipelines.errors import LoyaltyError
 from pipelines.generate import GenerateOptions, generate
 from pipelines.warehouse import open_reader, warehouse_of
 from tests.conftest import (
-    AIRFLOW_DB_URL,
+    airflow_environment,
+    airflow_metadata,
     airflow_processes,
     count_triggers,
-    free_port,
-    psql,
     require_service,
 )
-from tests.dags.conftest import DAGS
 from tests.ducklake.conftest import environment
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -126,49 +122,17 @@ def celery_airflow(lake_settings: Settings, tmp_path: Path) -> Iterator[Settings
     """Airflow (api-server, scheduler, dag-processor, triggerer) and two Celery workers."""
     require_service("Redis", "127.0.0.1", 6379)
     database = f"loyalty_airflow_lake_{os.getpid()}"
-    psql(f"drop database if exists {database}")
-    psql(f"create database {database}")
-    port = free_port()
     env = {
-        **os.environ,
+        **airflow_environment(
+            database, tmp_path / "airflow", "CeleryExecutor", "redis://127.0.0.1:6379/3"
+        ),
         **environment(lake_settings),
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-        "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/3",
-        "AIRFLOW__CELERY__RESULT_BACKEND": "db+postgresql://postgres@127.0.0.1:5432/" + database,
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": AIRFLOW_DB_URL.format(database=database),
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__API_AUTH__JWT_SECRET": "test-secret-for-the-ducklake-celery-proof",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-        "LOYALTY_INGEST_SCHEDULE": "@daily",
     }
-    env.pop("AIRFLOW__CORE__UNIT_TEST_MODE", None)
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    subprocess.run(
-        [airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=600
-    )
-    subprocess.run(
-        [airflow, "pools", "set", "warehouse_writer", "16", "DuckLake"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
     commands = {name: [name] for name in ("api-server", "scheduler", "dag-processor", "triggerer")}
     for name in WORKERS:
         commands[f"celery-{name}@%h"] = ["celery", "worker", "-H", f"{name}@%h", "-c", "1", "-s"]
-    try:
-        with airflow_processes(commands, env, tmp_path):
-            yield lake_settings
-    finally:
-        psql(f"drop database if exists {database} with (force)")
+    with airflow_metadata(database, env, writers=16), airflow_processes(commands, env, tmp_path):
+        yield lake_settings
 
 
 def test_two_celery_workers_take_exports_to_the_lake_marts(
