@@ -93,7 +93,8 @@ def file_state(warehouse: Path) -> dict[str, float]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         size = con.execute(
-            "select block_size, used_blocks, free_blocks from pragma_database_size()"
+            "select block_size, used_blocks, free_blocks from pragma_database_size() "
+            "where database_name = current_database()"
         ).fetchone()
     finally:
         con.close()
