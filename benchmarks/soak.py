@@ -19,16 +19,18 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from benchmarks.__main__ import RESULTS, log, sized_company, sized_parser
 from benchmarks.company import DAILY, day_folder, deliver_files
 from benchmarks.day_profile import STEPS, WAREHOUSE, copy_warehouse, keep_full_build
 from pipelines.config import Settings
 from pipelines.run import run_steps
+from pipelines.warehouse import open_reader
 
 SECONDS_A_DAY = 86_400
 MB = 1024 * 1024
+# A slice keeps the held-back file's _last_day before its suffix, so that a slice left in the
+# landing zone by an interrupted soak is removed before the next full build, as the day is.
+LAST_DAY = "_last_day."
 
 
 def slice_of(value: object, day: datetime, slices: int) -> int:
@@ -81,7 +83,8 @@ def cut_day(root: Path, slices: int) -> Path:
         held = next((day_folder(root) / folder).glob("*_last_day.*"))
         split = ndjson_slices if held.suffix == ".ndjson" else csv_slices
         for number, lines in split(held, column, day, slices).items():
-            out = target / f"{number:03d}" / folder / f"{held.stem}_{number:03d}{held.suffix}"
+            name = held.name.replace(LAST_DAY, f"_{number:03d}{LAST_DAY}")
+            out = target / f"{number:03d}" / folder / name
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text("".join(lines), encoding="utf-8")
     marker.write_text(f"{day:%Y-%m-%d} {slices}\n")
@@ -90,14 +93,11 @@ def cut_day(root: Path, slices: int) -> Path:
 
 def file_state(warehouse: Path) -> dict[str, float]:
     """The warehouse file's size and DuckDB's count of its used and free blocks."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with open_reader(warehouse) as con:
         size = con.execute(
             "select block_size, used_blocks, free_blocks from pragma_database_size() "
             "where database_name = current_database()"
         ).fetchone()
-    finally:
-        con.close()
     block_size, used, free = size  # type: ignore[misc]
     return {
         "file_mb": round(warehouse.stat().st_size / MB, 1),
